@@ -1,0 +1,180 @@
+//! One partition, end to end: pages → decode (in parallel, joined in order) → Parquet upload →
+//! commit. Any failure aborts the upload and discards raw pages, leaving the previous object.
+
+use std::sync::Arc;
+
+use chrono::{SecondsFormat, Utc};
+use futures::TryStreamExt;
+use parquet::file::metadata::KeyValue;
+use tracing::{debug, info, warn};
+
+use super::summary::PartitionReport;
+use crate::config::{PartitionPlan, SourceConfig};
+use crate::decode::decimal::format_scaled;
+use crate::decode::{DecodeStats, DecodedPage, decode_page};
+use crate::error::RunError;
+use crate::schema::SCHEMA_VERSION;
+use crate::sink::raw::RawArchive;
+use crate::sink::{Lake, PartitionWriter, WriteSettings};
+use crate::source::http::HttpSource;
+use crate::source::{ApiVersion, PageStream, replay};
+
+/// Prefix of every key in a file's key-value metadata.
+pub const META_PREFIX: &str = "ea_usage_archiver.";
+
+/// What every partition of a run shares.
+pub struct JobContext {
+    /// Run id.
+    pub run_id: String,
+    /// The lake.
+    pub lake: Lake,
+    /// The source settings.
+    pub source: SourceConfig,
+    /// The HTTP client, when calling the API.
+    pub http: Option<Arc<HttpSource>>,
+    /// API version (metadata).
+    pub api_version: ApiVersion,
+    /// `--keep-raw`.
+    pub keep_raw: bool,
+    /// Writer tunables.
+    pub write: WriteSettings,
+    /// Pages decoded at once.
+    pub decode_parallelism: usize,
+}
+
+/// Archives one partition.
+#[tracing::instrument(skip_all, fields(enrollment = %plan.key.enrollment, month = %plan.key.month_label()))]
+pub async fn archive_partition(
+    ctx: &JobContext,
+    plan: &PartitionPlan,
+) -> Result<PartitionReport, RunError> {
+    let (pages, source_label) = open_pages(ctx, plan)?;
+    info!(source = %source_label, "archiving partition");
+    let raw = ctx
+        .keep_raw
+        .then(|| RawArchive::new(&ctx.lake, &plan.key, &ctx.run_id));
+    let mut writer = PartitionWriter::begin(&ctx.lake, &plan.key, &ctx.run_id, &ctx.write).await?;
+    let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let result = stream_pages(ctx, plan, pages, raw.clone(), &mut writer).await;
+    let (stats, page_count) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            warn!(error = %e, "partition failed; previous version left in place");
+            writer.abort().await;
+            if let Some(raw) = &raw {
+                let _ = raw.discard().await;
+            }
+            return Err(e);
+        }
+    };
+    let metadata = file_metadata(ctx, plan, &source_label, &pulled_at, &stats, page_count);
+    let committed = match writer.commit(metadata).await {
+        Ok(c) => c,
+        Err(e) => {
+            if let Some(raw) = &raw {
+                let _ = raw.discard().await;
+            }
+            return Err(e.into());
+        }
+    };
+    info!(
+        rows = stats.rows,
+        pages = page_count,
+        bytes = committed.bytes,
+        cost_total = stats.cost_total.map(format_scaled).unwrap_or_default(),
+        path = %committed.url,
+        "partition committed"
+    );
+    let mut report = PartitionReport::ok(
+        &plan.key,
+        &stats,
+        page_count,
+        committed.url,
+        committed.bytes,
+    );
+    report.raw_path = raw.map(|r| r.url());
+    Ok(report)
+}
+
+fn open_pages(ctx: &JobContext, plan: &PartitionPlan) -> Result<(PageStream, String), RunError> {
+    match (&ctx.source, &ctx.http) {
+        (SourceConfig::Replay { dir }, _) => Ok((replay::pages(dir)?, "replay".to_string())),
+        (SourceConfig::Api { http, .. }, Some(client)) => {
+            let first = plan.endpoint.url(&http.base_url, &plan.key.enrollment);
+            let label = first.to_string();
+            Ok((client.clone().pages(first), label))
+        }
+        (SourceConfig::Api { .. }, None) => Err(RunError::Internal("no HTTP client".into())),
+    }
+}
+
+async fn stream_pages(
+    ctx: &JobContext,
+    plan: &PartitionPlan,
+    pages: PageStream,
+    raw: Option<RawArchive>,
+    writer: &mut PartitionWriter,
+) -> Result<(DecodeStats, u64), RunError> {
+    let enrollment: Arc<str> = Arc::from(plan.key.enrollment.as_str());
+    let mut decoded = pages
+        .map_err(RunError::from)
+        .map_ok(move |page| {
+            let raw = raw.clone();
+            let enrollment = enrollment.clone();
+            async move {
+                if let Some(raw) = &raw {
+                    raw.put_page(page.number, page.body.clone()).await?;
+                }
+                let number = page.number;
+                let decoded = tokio::task::spawn_blocking(move || {
+                    decode_page(&page.body, number, &enrollment)
+                })
+                .await
+                .map_err(|e| RunError::Internal(format!("decoder task failed: {e}")))??;
+                Ok::<(u64, DecodedPage), RunError>((number, decoded))
+            }
+        })
+        .try_buffered(ctx.decode_parallelism);
+    let mut stats = DecodeStats::new();
+    let mut pages_seen = 0u64;
+    while let Some((number, page)) = decoded.try_next().await? {
+        debug!(page = number, rows = page.stats.rows, "decoded page");
+        stats.merge(&page.stats);
+        pages_seen = number;
+        writer.write(page.batch).await?;
+    }
+    Ok((stats, pages_seen))
+}
+
+fn file_metadata(
+    ctx: &JobContext,
+    plan: &PartitionPlan,
+    source: &str,
+    pulled_at: &str,
+    stats: &DecodeStats,
+    pages: u64,
+) -> Vec<KeyValue> {
+    let kv = |k: &str, v: String| KeyValue::new(format!("{META_PREFIX}{k}"), v);
+    vec![
+        kv("schema_version", SCHEMA_VERSION.to_string()),
+        kv("tool_version", env!("CARGO_PKG_VERSION").to_string()),
+        kv("run_id", ctx.run_id.clone()),
+        kv("api_version", ctx.api_version.as_str().to_string()),
+        kv("source", source.to_string()),
+        kv("pulled_at", pulled_at.to_string()),
+        kv("enrollment", plan.key.enrollment.clone()),
+        kv("billing_month", plan.key.month_label()),
+        kv("row_count", stats.rows.to_string()),
+        kv("pages", pages.to_string()),
+        kv(
+            "cost_total",
+            stats
+                .cost_total
+                .map(format_scaled)
+                .unwrap_or_else(|| "overflow".into()),
+        ),
+        kv("unknown_fields", stats.unknown_fields.to_string()),
+        kv("unparsed_values", stats.unparsed_values.to_string()),
+        kv("rounded_decimals", stats.rounded_decimals.to_string()),
+    ]
+}

@@ -1,0 +1,73 @@
+//! Orchestration: builds the source and the lake from a checked config, archives partitions
+//! concurrently (bounded by `--concurrency`), and assembles the run summary.
+
+pub mod job;
+pub mod summary;
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures::StreamExt;
+use tracing::{error, info};
+
+use crate::config::{ArchiveConfig, SourceConfig};
+use crate::error::RunError;
+use crate::sink::{WriteSettings, open_lake};
+use crate::source::http::HttpSource;
+use job::{JobContext, archive_partition};
+pub use summary::{PartitionReport, RunSummary};
+
+/// A new run id: UTC timestamp plus 32 random bits, e.g. `20261123T120000Z-1a2b3c4d`.
+pub fn new_run_id() -> String {
+    let rand = RandomState::new().hash_one(std::time::SystemTime::now()) as u32;
+    format!("{}-{rand:08x}", Utc::now().format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Archives every partition of `cfg`. Returns the summary; a run-level failure (bad
+/// destination, HTTP client) is an `Err`. Partition failures are in the summary.
+pub async fn run_archive(cfg: ArchiveConfig) -> Result<RunSummary, RunError> {
+    let run_id = new_run_id();
+    let lake = open_lake(&cfg.dest)?;
+    let http = match &cfg.source {
+        SourceConfig::Api { key, http } => Some(Arc::new(
+            HttpSource::new(key, http.clone()).map_err(RunError::Internal)?,
+        )),
+        SourceConfig::Replay { .. } => None,
+    };
+    info!(run_id = %run_id, dest = %lake.url, partitions = cfg.plans.len(), "run started");
+    let ctx = Arc::new(JobContext {
+        run_id: run_id.clone(),
+        lake: lake.clone(),
+        source: cfg.source.clone(),
+        http,
+        api_version: cfg.api_version,
+        keep_raw: cfg.keep_raw,
+        write: WriteSettings::default(),
+        decode_parallelism: 2,
+    });
+    let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())
+        .map(|plan| {
+            let ctx = ctx.clone();
+            async move {
+                match archive_partition(&ctx, &plan).await {
+                    Ok(report) => report,
+                    Err(e) => {
+                        error!(enrollment = %plan.key.enrollment, month = %plan.key.month_label(), error = %e.chain(), "partition failed");
+                        PartitionReport::failed(&plan.key, e.chain(), e.exit_code())
+                    }
+                }
+            }
+        })
+        .buffer_unordered(cfg.concurrency)
+        .collect()
+        .await;
+    partitions.sort_by(|a, b| (&a.enrollment, &a.month).cmp(&(&b.enrollment, &b.month)));
+    let failed = partitions.iter().filter(|p| p.status != "ok").count();
+    info!(run_id = %run_id, partitions = partitions.len(), failed, "run finished");
+    Ok(RunSummary {
+        run_id,
+        dest: lake.url.to_string(),
+        partitions,
+    })
+}

@@ -1,0 +1,112 @@
+//! The run summary printed as JSON on stdout: one entry per partition.
+
+use serde::Serialize;
+
+use crate::decode::DecodeStats;
+use crate::decode::decimal::format_scaled;
+use crate::sink::PartitionKey;
+
+/// Result of one partition.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionReport {
+    /// Enrollment.
+    pub enrollment: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// `ok` or `failed`.
+    pub status: &'static str,
+    /// Rows written.
+    pub rows: u64,
+    /// Exact total of `cost`, as decimal text.
+    pub cost_total: Option<String>,
+    /// Object size.
+    pub bytes: u64,
+    /// Object URL.
+    pub path: Option<String>,
+    /// Pages read.
+    pub pages: u64,
+    /// Fields the schema does not know.
+    pub unknown_fields: u64,
+    /// Values kept verbatim because they could not be converted.
+    pub unparsed_values: u64,
+    /// Decimals rounded to 18 fractional digits.
+    pub rounded_decimals: u64,
+    /// Raw page folder, with `--keep-raw`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_path: Option<String>,
+    /// Error, when failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Exit code of the failure, when failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+}
+
+impl PartitionReport {
+    /// A successful partition.
+    pub fn ok(
+        key: &PartitionKey,
+        stats: &DecodeStats,
+        pages: u64,
+        path: String,
+        bytes: u64,
+    ) -> Self {
+        Self {
+            enrollment: key.enrollment.clone(),
+            month: key.month_label(),
+            status: "ok",
+            rows: stats.rows,
+            cost_total: stats.cost_total.map(format_scaled),
+            bytes,
+            path: Some(path),
+            pages,
+            unknown_fields: stats.unknown_fields,
+            unparsed_values: stats.unparsed_values,
+            rounded_decimals: stats.rounded_decimals,
+            raw_path: None,
+            error: None,
+            exit_code: None,
+        }
+    }
+
+    /// A failed partition.
+    pub fn failed(key: &PartitionKey, error: String, exit_code: i32) -> Self {
+        Self {
+            enrollment: key.enrollment.clone(),
+            month: key.month_label(),
+            status: "failed",
+            rows: 0,
+            cost_total: None,
+            bytes: 0,
+            path: None,
+            pages: 0,
+            unknown_fields: 0,
+            unparsed_values: 0,
+            rounded_decimals: 0,
+            raw_path: None,
+            error: Some(error),
+            exit_code: Some(exit_code),
+        }
+    }
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// Run id (also in every file's metadata).
+    pub run_id: String,
+    /// Lake URL.
+    pub dest: String,
+    /// Partitions, in month order.
+    pub partitions: Vec<PartitionReport>,
+}
+
+impl RunSummary {
+    /// The exit code: 0, or the code of the first failed partition.
+    pub fn exit_code(&self) -> i32 {
+        self.partitions
+            .iter()
+            .find_map(|p| p.exit_code)
+            .unwrap_or(crate::error::exit::OK)
+    }
+}

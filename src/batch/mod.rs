@@ -1,0 +1,250 @@
+//! Column builders for the fixed lake schema: typed values in, one `RecordBatch` out.
+//!
+//! The decoder appends each field as soon as it sees it and calls [`UsageBatchBuilder::end_row`]
+//! once per row, which fills every column the row did not carry with a null. Pure: no I/O.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Date32Builder, Decimal128Builder, Int64Builder, MapBuilder, MapFieldNames,
+    StringBuilder,
+};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+
+use crate::schema::{
+    self, DECIMAL_PRECISION, DECIMAL_SCALE, EXTRA_FIELDS, Kind, NUM_COLUMNS, arrow_schema,
+};
+
+type StringMapBuilder = MapBuilder<StringBuilder, StringBuilder>;
+
+#[allow(clippy::large_enum_variant)] // one builder per column, made once per page
+enum ColumnBuilder {
+    Int64(Int64Builder),
+    Utf8(StringBuilder),
+    Decimal(Decimal128Builder),
+    Date(Date32Builder),
+    Map(StringMapBuilder),
+}
+
+fn new_map_builder(capacity: usize) -> StringMapBuilder {
+    let names = MapFieldNames {
+        entry: "key_value".into(),
+        key: "key".into(),
+        value: "value".into(),
+    };
+    MapBuilder::with_capacity(
+        Some(names),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        capacity,
+    )
+    .with_keys_field(Arc::new(schema::map_key_field()))
+    .with_values_field(Arc::new(schema::map_value_field()))
+}
+
+impl ColumnBuilder {
+    fn new(kind: Kind, capacity: usize) -> Self {
+        match kind {
+            Kind::Int64 => ColumnBuilder::Int64(Int64Builder::with_capacity(capacity)),
+            Kind::Utf8 => {
+                ColumnBuilder::Utf8(StringBuilder::with_capacity(capacity, capacity * 16))
+            }
+            Kind::Decimal => ColumnBuilder::Decimal(
+                Decimal128Builder::with_capacity(capacity)
+                    .with_precision_and_scale(DECIMAL_PRECISION, DECIMAL_SCALE)
+                    .expect("valid decimal type"),
+            ),
+            Kind::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
+            Kind::Tags | Kind::Extra => ColumnBuilder::Map(new_map_builder(capacity)),
+        }
+    }
+
+    fn append_null(&mut self) {
+        match self {
+            ColumnBuilder::Int64(b) => b.append_null(),
+            ColumnBuilder::Utf8(b) => b.append_null(),
+            ColumnBuilder::Decimal(b) => b.append_null(),
+            ColumnBuilder::Date(b) => b.append_null(),
+            ColumnBuilder::Map(b) => b.append(false).expect("map append"),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Int64(b) => Arc::new(b.finish()),
+            ColumnBuilder::Utf8(b) => Arc::new(b.finish()),
+            ColumnBuilder::Decimal(b) => Arc::new(
+                b.finish()
+                    .with_precision_and_scale(DECIMAL_PRECISION, DECIMAL_SCALE)
+                    .expect("valid decimal type"),
+            ),
+            ColumnBuilder::Date(b) => Arc::new(b.finish()),
+            ColumnBuilder::Map(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Builds one `RecordBatch` of the lake schema, a field at a time.
+pub struct UsageBatchBuilder {
+    schema: SchemaRef,
+    columns: Vec<ColumnBuilder>,
+    /// Bit `i` set when column `i` has a value for the current row.
+    seen: u64,
+    rows: usize,
+}
+
+const _: () = assert!(NUM_COLUMNS <= 64, "the seen-mask holds at most 64 columns");
+
+impl UsageBatchBuilder {
+    /// A builder sized for `capacity` rows.
+    pub fn with_capacity(capacity: usize) -> Self {
+        let columns = schema::COLUMNS
+            .iter()
+            .map(|c| ColumnBuilder::new(c.kind, capacity))
+            .collect();
+        Self {
+            schema: arrow_schema(),
+            columns,
+            seen: 0,
+            rows: 0,
+        }
+    }
+
+    /// Whether column `col` already has a value in the current row.
+    pub fn has_value(&self, col: usize) -> bool {
+        self.seen & (1 << col) != 0
+    }
+
+    fn mark(&mut self, col: usize) {
+        debug_assert!(!self.has_value(col), "column {col} appended twice in a row");
+        self.seen |= 1 << col;
+    }
+
+    /// Appends an Int64 value (or null) to column `col`.
+    pub fn append_i64(&mut self, col: usize, v: Option<i64>) {
+        self.mark(col);
+        match &mut self.columns[col] {
+            ColumnBuilder::Int64(b) => b.append_option(v),
+            _ => panic!("column {col} is not Int64"),
+        }
+    }
+
+    /// Appends a string (or null) to column `col`.
+    pub fn append_str(&mut self, col: usize, v: Option<&str>) {
+        self.mark(col);
+        match &mut self.columns[col] {
+            ColumnBuilder::Utf8(b) => b.append_option(v),
+            _ => panic!("column {col} is not Utf8"),
+        }
+    }
+
+    /// Appends a decimal scaled by 10^18 (or null) to column `col`.
+    pub fn append_decimal(&mut self, col: usize, v: Option<i128>) {
+        self.mark(col);
+        match &mut self.columns[col] {
+            ColumnBuilder::Decimal(b) => b.append_option(v),
+            _ => panic!("column {col} is not Decimal"),
+        }
+    }
+
+    /// Appends a date as days since the epoch (or null) to column `col`.
+    pub fn append_date(&mut self, col: usize, v: Option<i32>) {
+        self.mark(col);
+        match &mut self.columns[col] {
+            ColumnBuilder::Date(b) => b.append_option(v),
+            _ => panic!("column {col} is not Date32"),
+        }
+    }
+
+    /// Appends a map (or, with `None`, a null map) to column `col`.
+    pub fn append_map<'e, I>(&mut self, col: usize, entries: Option<I>)
+    where
+        I: IntoIterator<Item = (&'e str, Option<&'e str>)>,
+    {
+        self.mark(col);
+        let ColumnBuilder::Map(b) = &mut self.columns[col] else {
+            panic!("column {col} is not a map");
+        };
+        match entries {
+            None => b.append(false).expect("map append"),
+            Some(entries) => {
+                for (k, v) in entries {
+                    b.keys().append_value(k);
+                    b.values().append_option(v);
+                }
+                b.append(true).expect("map append");
+            }
+        }
+    }
+
+    /// Ends the current row: every column without a value gets a null.
+    pub fn end_row(&mut self) {
+        for col in 0..NUM_COLUMNS {
+            if self.seen & (1 << col) == 0 {
+                self.columns[col].append_null();
+            }
+        }
+        self.seen = 0;
+        self.rows += 1;
+    }
+
+    /// Rows completed so far.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no row has been completed.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Finishes the batch and resets the builder for reuse.
+    pub fn finish(&mut self) -> RecordBatch {
+        debug_assert_eq!(self.seen, 0, "finish in the middle of a row");
+        let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        self.rows = 0;
+        RecordBatch::try_new(self.schema.clone(), arrays).expect("builders match the schema")
+    }
+}
+
+/// Column index of `extra_fields`, re-exported for the decoder.
+pub const EXTRA: usize = EXTRA_FIELDS;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{COST, TAGS, USAGE_DATE, index_of};
+    use arrow::array::{Array, Decimal128Array, MapArray, StringArray};
+
+    #[test]
+    fn rows_fill_missing_columns_with_nulls() {
+        let mut b = UsageBatchBuilder::with_capacity(4);
+        b.append_decimal(COST, Some(1_500_000_000_000_000_000));
+        b.append_map(TAGS, Some([("env", Some("prod")), ("n", None)]));
+        b.end_row();
+        b.append_map(TAGS, None::<Vec<(&str, Option<&str>)>>);
+        b.append_date(USAGE_DATE, Some(17283));
+        b.end_row();
+        let batch = b.finish();
+        assert_eq!(batch.num_rows(), 2);
+        assert_eq!(batch.schema(), arrow_schema());
+        let cost = batch
+            .column(COST)
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .unwrap();
+        assert_eq!(cost.value_as_string(0), "1.500000000000000000");
+        assert!(cost.is_null(1));
+        let tags = batch
+            .column(TAGS)
+            .as_any()
+            .downcast_ref::<MapArray>()
+            .unwrap();
+        assert!(tags.is_valid(0) && tags.is_null(1));
+        let keys = tags.keys().as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(keys.value(0), "env");
+        assert!(batch.column(index_of("account_name")).is_null(0));
+        assert!(batch.column(EXTRA).is_null(0));
+    }
+}

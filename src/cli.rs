@@ -1,0 +1,124 @@
+//! Command-line flags (clap). Turned into a checked [`crate::config::ArchiveConfig`] before any I/O.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::source::ApiVersion;
+
+/// Archives Azure EA usage details into a Hive-partitioned Parquet lake.
+#[derive(Debug, Parser)]
+#[command(name = "ea-usage-archiver", version, about, long_about = None)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, value_enum, global = true, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Archive one or more months of an enrollment into the lake.
+    Archive(ArchiveArgs),
+    /// Serve a deterministic EA API simulator on a local address.
+    Simulate(SimulateArgs),
+    /// Start the simulator in-process and archive a few months into ./lake.
+    Demo(DemoArgs),
+}
+
+/// Flags of `archive`.
+#[derive(Debug, Args, Clone)]
+pub struct ArchiveArgs {
+    /// Enrollment number (digits only).
+    #[arg(long)]
+    pub enrollment: String,
+    /// Billing month to archive, YYYY-MM (repeatable).
+    #[arg(long = "month", value_name = "YYYY-MM")]
+    pub months: Vec<String>,
+    /// Billing period to archive, YYYYMM (repeatable).
+    #[arg(long = "billing-period", value_name = "YYYYMM")]
+    pub billing_periods: Vec<String>,
+    /// First usage day of a custom range, YYYY-MM-DD (v2; split and widened to whole months).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "to", conflicts_with_all = ["months", "billing_periods"])]
+    pub from: Option<String>,
+    /// Last usage day of a custom range, YYYY-MM-DD.
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "from")]
+    pub to: Option<String>,
+    /// Lake destination: a path, file://, s3://, az://, azure://, abfs[s]:// or https:// URL.
+    #[arg(long, default_value = "./lake")]
+    pub dest: String,
+    /// API version.
+    #[arg(long, value_enum, default_value_t = ApiVersion::V2)]
+    pub api_version: ApiVersion,
+    /// API base URL; the key is only sent to this origin.
+    #[arg(long, default_value = "https://consumption.azure.com")]
+    pub base_url: String,
+    /// Read the API key from this file instead of the EA_API_KEY environment variable.
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Replay page files (*.json, *.json.zst) from this directory instead of calling the API.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["from", "to"])]
+    pub from_dir: Option<PathBuf>,
+    /// Also store every page fetched, compressed, under <dest>/_raw/.
+    #[arg(long)]
+    pub keep_raw: bool,
+    /// Months archived at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Retries per request after the first attempt (408, 429, 5xx, connection errors).
+    #[arg(long, default_value_t = 6)]
+    pub max_retries: u32,
+    /// Timeout of one HTTP request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub request_timeout: u64,
+    /// Most pages accepted for one month before paging is considered runaway.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_pages: u64,
+    /// Host a nextLink may point at besides the base URL's (repeatable).
+    #[arg(long = "allow-next-link-host", value_name = "HOST")]
+    pub allow_next_link_hosts: Vec<String>,
+    /// First retry delay in milliseconds (doubles each retry, with jitter).
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub retry_base_delay_ms: u64,
+}
+
+/// Flags of `simulate`.
+#[derive(Debug, Args, Clone)]
+pub struct SimulateArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Accept this key file's key (default: EA_API_KEY, else the demo key).
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Rows per month (default: a deterministic 1,500–3,499 per enrollment and month).
+    #[arg(long)]
+    pub rows_per_month: Option<u64>,
+    /// Rows per page.
+    #[arg(long, default_value_t = 1000)]
+    pub page_size: u64,
+    /// Fault to inject (repeatable), e.g. `status=503@2`, `truncate@2`; see README.
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<String>,
+}
+
+/// Flags of `demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Lake destination.
+    #[arg(long, default_value = "./lake")]
+    pub dest: String,
+}

@@ -1,0 +1,147 @@
+//! The three subcommands: `archive`, `simulate`, `demo`. Each returns the process exit code.
+
+use std::io::Write;
+
+use tracing::{error, info};
+
+use crate::app::{RunSummary, run_archive};
+use crate::cli::{ArchiveArgs, Cli, Command, DemoArgs, SimulateArgs};
+use crate::config::{ArchiveConfig, load_api_key, today_utc};
+use crate::error::{RunError, exit};
+use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
+use crate::source::ApiVersion;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Archive(args) => archive(&args).await,
+        Command::Simulate(args) => simulate(&args).await,
+        Command::Demo(args) => demo(&args).await,
+    }
+}
+
+fn print_summary(summary: &RunSummary) {
+    let json = serde_json::to_string_pretty(summary).expect("summary serializes");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{json}");
+}
+
+async fn archive_with(args: &ArchiveArgs, env_key: Option<String>) -> Result<RunSummary, RunError> {
+    let cfg = ArchiveConfig::from_args(args, env_key, today_utc())?;
+    run_archive(cfg).await
+}
+
+async fn archive(args: &ArchiveArgs) -> i32 {
+    match archive_with(args, std::env::var("EA_API_KEY").ok()).await {
+        Ok(summary) => {
+            print_summary(&summary);
+            summary.exit_code()
+        }
+        Err(e) => {
+            error!(error = %e.chain(), "run failed");
+            eprintln!("error: {}", e.chain());
+            e.exit_code()
+        }
+    }
+}
+
+async fn simulate(args: &SimulateArgs) -> i32 {
+    let key = match (&args.api_key_file, std::env::var("EA_API_KEY").ok()) {
+        (None, None) => DEMO_KEY.to_string(),
+        (file, env) => match load_api_key(file.as_ref(), env) {
+            Ok(k) => k.expose().to_string(),
+            Err(e) => {
+                eprintln!("error: invalid argument {e}");
+                return exit::USAGE;
+            }
+        },
+    };
+    let mut cfg = SimConfig::new(&key);
+    cfg.rows_per_month = args.rows_per_month;
+    cfg.page_size = args.page_size.max(1);
+    for spec in &args.faults {
+        match Fault::parse(spec) {
+            Ok(f) => cfg.faults.push(f),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let handle = match sim::start(args.listen, cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return exit::USAGE;
+        }
+    };
+    info!(url = %handle.base_url(), "EA API simulator listening");
+    eprintln!("EA API simulator listening on {}", handle.base_url());
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => handle.stop().await,
+    }
+    exit::OK
+}
+
+/// Months the demo archives.
+pub const DEMO_MONTHS: [&str; 3] = ["2024-01", "2024-02", "2024-03"];
+/// Enrollment the demo archives.
+pub const DEMO_ENROLLMENT: &str = "1234567";
+
+async fn demo(args: &DemoArgs) -> i32 {
+    let handle = match sim::start(([127, 0, 0, 1], 0).into(), SimConfig::new(DEMO_KEY)).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: cannot start the simulator: {e}");
+            return exit::INTERNAL;
+        }
+    };
+    let archive_args = ArchiveArgs {
+        enrollment: DEMO_ENROLLMENT.into(),
+        months: DEMO_MONTHS.iter().map(|m| m.to_string()).collect(),
+        billing_periods: vec![],
+        from: None,
+        to: None,
+        dest: args.dest.clone(),
+        api_version: ApiVersion::V2,
+        base_url: handle.base_url(),
+        api_key_file: None,
+        from_dir: None,
+        keep_raw: false,
+        concurrency: 3,
+        max_retries: 2,
+        request_timeout: 30,
+        max_pages: 1000,
+        allow_next_link_hosts: vec![],
+        retry_base_delay_ms: 100,
+    };
+    let result = archive_with(&archive_args, Some(DEMO_KEY.to_string())).await;
+    handle.stop().await;
+    match result {
+        Ok(summary) => {
+            println!(
+                "Archived enrollment {DEMO_ENROLLMENT} from the built-in EA API simulator into {}",
+                summary.dest
+            );
+            println!(
+                "{:<8} {:>7} {:>6} {:>26}  file",
+                "month", "rows", "pages", "cost"
+            );
+            for p in &summary.partitions {
+                println!(
+                    "{:<8} {:>7} {:>6} {:>26}  {}",
+                    p.month,
+                    p.rows,
+                    p.pages,
+                    p.cost_total.as_deref().unwrap_or("-"),
+                    p.path.as_deref().or(p.error.as_deref()).unwrap_or("")
+                );
+            }
+            summary.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {}", e.chain());
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Decode: one page of API JSON into one `RecordBatch` of the lake schema, plus counters.
+//!
+//! Pure and synchronous: bytes in, batch out. Rows are read with a borrowing serde visitor
+//! straight into the column builders; numbers keep their JSON text until they become exact
+//! decimals. No row is ever dropped.
+
+pub mod date;
+pub mod decimal;
+pub mod json;
+mod page;
+pub mod row;
+pub mod tags;
+
+pub use page::{DecodedPage, decode_page};
+
+/// Per-page (and, summed, per-partition) counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DecodeStats {
+    /// Rows decoded.
+    pub rows: u64,
+    /// Fields the schema does not know (kept in `extra_fields`).
+    pub unknown_fields: u64,
+    /// Known fields whose value could not be converted (kept in `extra_fields`).
+    pub unparsed_values: u64,
+    /// Decimals with more than 18 fractional digits, rounded half-even.
+    pub rounded_decimals: u64,
+    /// Sum of `cost`, scaled by 10^18; `None` once it overflowed i128.
+    #[serde(skip)]
+    pub cost_total: Option<i128>,
+}
+
+impl DecodeStats {
+    /// Empty counters with a zero cost total.
+    pub fn new() -> Self {
+        Self {
+            cost_total: Some(0),
+            ..Self::default()
+        }
+    }
+
+    /// Adds one scaled cost to the total.
+    pub fn add_cost(&mut self, v: i128) {
+        self.cost_total = self.cost_total.and_then(|t| t.checked_add(v));
+    }
+
+    /// Adds another set of counters into this one.
+    pub fn merge(&mut self, other: &DecodeStats) {
+        self.rows += other.rows;
+        self.unknown_fields += other.unknown_fields;
+        self.unparsed_values += other.unparsed_values;
+        self.rounded_decimals += other.rounded_decimals;
+        self.cost_total = match (self.cost_total, other.cost_total) {
+            (Some(a), Some(b)) => a.checked_add(b),
+            _ => None,
+        };
+    }
+}
+
+/// Why a page could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The body is not the JSON page the API documents.
+    #[error(
+        "page {page} is not a valid usage-details JSON page ({reason}); body starts with: {snippet}"
+    )]
+    Malformed {
+        /// 1-based page number.
+        page: u64,
+        /// What was wrong.
+        reason: String,
+        /// The first bytes of the body, printable.
+        snippet: String,
+    },
+}
+
+/// The first `max` bytes of a body as one printable line.
+pub fn body_snippet(body: &[u8], max: usize) -> String {
+    let head = &body[..body.len().min(max)];
+    let text = String::from_utf8_lossy(head);
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.len() > max {
+        out.push('…');
+    }
+    format!("{out:?}")
+}

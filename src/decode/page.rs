@@ -1,0 +1,254 @@
+//! A whole page: `{"id"|"reportId": …, "data": [rows…], "nextLink": …}`.
+
+use std::fmt;
+
+use arrow::record_batch::RecordBatch;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::json::CowStr;
+use super::row::{RowSink, RowsSeed};
+use super::{DecodeError, DecodeStats, body_snippet};
+use crate::batch::UsageBatchBuilder;
+
+/// Rows per page the API sends; builders are sized for it.
+const PAGE_ROWS: usize = 1000;
+
+/// A decoded page.
+#[derive(Debug)]
+pub struct DecodedPage {
+    /// The page's rows in API order.
+    pub batch: RecordBatch,
+    /// Counters for this page.
+    pub stats: DecodeStats,
+    /// The page's `nextLink`, `None` when null, empty or absent.
+    pub next_link: Option<String>,
+}
+
+/// Decodes one page body. `page` is 1-based and only used in errors; `enrollment` fills
+/// `enrollment_number` for rows that do not carry it.
+pub fn decode_page(body: &[u8], page: u64, enrollment: &str) -> Result<DecodedPage, DecodeError> {
+    let malformed = |reason: String| DecodeError::Malformed {
+        page,
+        reason,
+        snippet: body_snippet(body, 200),
+    };
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(malformed("the body is not a JSON object".into()));
+    }
+    let mut builder = UsageBatchBuilder::with_capacity(PAGE_ROWS);
+    let mut stats = DecodeStats::new();
+    let mut extra = Vec::new();
+    let mut sink = RowSink {
+        builder: &mut builder,
+        stats: &mut stats,
+        enrollment,
+        extra: &mut extra,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let envelope = PageSeed { sink: &mut sink }
+        .deserialize(&mut de)
+        .and_then(|e| de.end().map(|()| e))
+        .map_err(|e| malformed(e.to_string()))?;
+    if !envelope.saw_data {
+        return Err(malformed("it has no `data` array".into()));
+    }
+    Ok(DecodedPage {
+        batch: builder.finish(),
+        stats,
+        next_link: envelope.next_link.filter(|l| !l.trim().is_empty()),
+    })
+}
+
+struct Envelope {
+    saw_data: bool,
+    next_link: Option<String>,
+}
+
+struct PageSeed<'s, 'k> {
+    sink: &'k mut RowSink<'s>,
+}
+
+impl<'de> DeserializeSeed<'de> for PageSeed<'_, '_> {
+    type Value = Envelope;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Envelope, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PageSeed<'_, '_> {
+    type Value = Envelope;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a usage-details page object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut env = Envelope {
+            saw_data: false,
+            next_link: None,
+        };
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            if key.eq_ignore_ascii_case("data") && !env.saw_data {
+                map.next_value_seed(RowsSeed(&mut *self.sink))?;
+                env.saw_data = true;
+            } else if key.eq_ignore_ascii_case("nextLink") {
+                env.next_link = map.next_value::<Option<String>>()?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{COST, EXTRA_FIELDS, TAGS, USAGE_DATE, index_of};
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{Date32Type, Decimal128Type, Int64Type};
+
+    fn extra(batch: &RecordBatch, row: usize) -> Vec<(String, String)> {
+        let m = batch.column(EXTRA_FIELDS).as_map();
+        if m.is_null(row) {
+            return vec![];
+        }
+        let e = m.value(row);
+        let k = e.column(0).as_string::<i32>();
+        let v = e.column(1).as_string::<i32>();
+        (0..e.len())
+            .map(|i| (k.value(i).into(), v.value(i).into()))
+            .collect()
+    }
+
+    #[test]
+    fn decodes_v2_row_with_aliases_and_extras() {
+        let body = br#"{"id":"x","data":[{"accountId":7,"Cost":0.499222332425423563466,
+            "consumedServiceID":"12","date":"04/27/2017","tags":"\"env\": \"prod\"",
+            "resourceRate":"N/A","brandNew":{"a":1},"consumedQuantity":"1.5E-05"}],"nextLink":""}"#;
+        let p = decode_page(body, 1, "100").unwrap();
+        let b = &p.batch;
+        assert_eq!(b.num_rows(), 1);
+        assert_eq!(p.next_link, None);
+        assert_eq!(
+            b.column(index_of("account_id"))
+                .as_primitive::<Int64Type>()
+                .value(0),
+            7
+        );
+        assert_eq!(
+            b.column(index_of("consumed_service_id"))
+                .as_primitive::<Int64Type>()
+                .value(0),
+            12
+        );
+        assert_eq!(
+            b.column(COST).as_primitive::<Decimal128Type>().value(0),
+            499_222_332_425_423_563
+        );
+        assert_eq!(
+            b.column(index_of("consumed_quantity"))
+                .as_primitive::<Decimal128Type>()
+                .value(0),
+            15_000_000_000_000
+        );
+        assert_eq!(
+            b.column(USAGE_DATE).as_primitive::<Date32Type>().value(0),
+            17283
+        );
+        assert_eq!(
+            b.column(index_of("enrollment_number"))
+                .as_string::<i32>()
+                .value(0),
+            "100"
+        );
+        assert!(b.column(index_of("resource_rate")).is_null(0));
+        assert!(b.column(TAGS).is_valid(0));
+        assert_eq!(
+            extra(b, 0),
+            vec![
+                ("resourceRate".to_string(), "N/A".to_string()),
+                ("brandNew".to_string(), r#"{"a":1}"#.to_string())
+            ]
+        );
+        assert_eq!(p.stats.rows, 1);
+        assert_eq!(p.stats.unknown_fields, 1);
+        assert_eq!(p.stats.unparsed_values, 1);
+        assert_eq!(p.stats.rounded_decimals, 1);
+        assert_eq!(p.stats.cost_total, Some(499_222_332_425_423_563));
+    }
+
+    #[test]
+    fn v1_cost_and_extended_cost_are_separate_and_enrollment_comes_from_row() {
+        let body =
+            br#"{"reportId":"r","data":[{"cost":1,"extendedCost":2,"enrollmentNumber":"555"}],
+            "nextLink":"https://h/next"}"#;
+        let p = decode_page(body, 1, "100").unwrap();
+        let b = &p.batch;
+        assert_eq!(
+            b.column(COST).as_primitive::<Decimal128Type>().value(0),
+            10i128.pow(18)
+        );
+        assert_eq!(
+            b.column(index_of("extended_cost"))
+                .as_primitive::<Decimal128Type>()
+                .value(0),
+            2 * 10i128.pow(18)
+        );
+        assert_eq!(
+            b.column(index_of("enrollment_number"))
+                .as_string::<i32>()
+                .value(0),
+            "555"
+        );
+        assert_eq!(p.next_link.as_deref(), Some("https://h/next"));
+    }
+
+    #[test]
+    fn duplicate_spelling_goes_to_extra_and_bad_tags_are_kept() {
+        let body = br#"{"data":[{"cost":1,"Cost":2,"tags":"{broken"},null,[1,"a"]]}"#;
+        let p = decode_page(body, 3, "1").unwrap();
+        assert_eq!(p.batch.num_rows(), 3);
+        assert_eq!(
+            extra(&p.batch, 0),
+            vec![
+                ("Cost".into(), "2".into()),
+                ("tags".into(), "{broken".into())
+            ]
+        );
+        assert!(p.batch.column(TAGS).is_null(0));
+        assert_eq!(extra(&p.batch, 1), vec![("_row".into(), "null".into())]);
+        assert_eq!(
+            extra(&p.batch, 2),
+            vec![("_row".into(), r#"[1,"a"]"#.into())]
+        );
+    }
+
+    #[test]
+    fn empty_page_and_missing_next_link() {
+        let p = decode_page(br#"{"id":"x","data":[]}"#, 1, "1").unwrap();
+        assert_eq!(p.batch.num_rows(), 0);
+        assert_eq!(p.next_link, None);
+        let p = decode_page(br#"{"data":[],"nextLink":null}"#, 1, "1").unwrap();
+        assert_eq!(p.next_link, None);
+    }
+
+    #[test]
+    fn malformed_pages_name_the_page_and_show_the_body() {
+        let cases: [&[u8]; 5] = [
+            b"<html>Service Unavailable</html>",
+            b"\"Usage Data Extract\",\n\"AccountOwnerId\"",
+            br#"{"data":[{"cost":1},{"co"#,
+            br#"{"data":{"cost":1}}"#,
+            br#"{"id":"x"}"#,
+        ];
+        for body in cases {
+            let err = decode_page(body, 7, "1").unwrap_err().to_string();
+            assert!(err.contains("page 7"), "{err}");
+            let head = String::from_utf8_lossy(&body[..5]).into_owned();
+            assert!(
+                err.contains(&head.replace('\n', " ").replace('"', "\\\"")),
+                "{err}"
+            );
+        }
+    }
+}

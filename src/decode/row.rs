@@ -1,0 +1,275 @@
+//! One usage row: every field is converted and appended to its column as it is read; unknown
+//! fields and values that cannot be converted go verbatim to `extra_fields`.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::DecodeStats;
+use super::date::parse_usage_date;
+use super::decimal::{Decimal, parse_decimal};
+use super::json::{CowStr, JsonValue};
+use super::tags::{Tags, parse_tags};
+use crate::batch::{EXTRA, UsageBatchBuilder};
+use crate::schema::{COLUMNS, COST, ENROLLMENT_NUMBER, Kind, column_for_field};
+
+/// Key under which a row that is not a JSON object is kept in `extra_fields`.
+pub const NON_OBJECT_ROW_KEY: &str = "_row";
+
+/// Everything a row decoder writes into.
+pub struct RowSink<'s> {
+    /// The column builders.
+    pub builder: &'s mut UsageBatchBuilder,
+    /// Counters for the run summary.
+    pub stats: &'s mut DecodeStats,
+    /// Enrollment used when a row does not carry one (v2).
+    pub enrollment: &'s str,
+    /// Reused per-row buffer of `extra_fields` entries.
+    pub extra: &'s mut Vec<(String, String)>,
+}
+
+impl RowSink<'_> {
+    fn push_extra(&mut self, key: &str, value: &str) {
+        // Keys in a map must be unique for every reader: suffix a repeated key.
+        let mut key = key.to_owned();
+        let mut n = 2;
+        while self.extra.iter().any(|(k, _)| *k == key) {
+            key = format!("{key}#{n}");
+            n += 1;
+        }
+        self.extra.push((key, value.to_owned()));
+    }
+
+    fn field(&mut self, key: &str, value: JsonValue<'_>) {
+        let col = match column_for_field(key) {
+            Some(col) if !self.builder.has_value(col) => col,
+            _ => {
+                // Unknown field, or a second spelling of a field already filled in this row.
+                self.stats.unknown_fields += 1;
+                if let Some(v) = value.verbatim() {
+                    self.push_extra(key, v);
+                } else {
+                    self.push_extra(key, "null");
+                }
+                return;
+            }
+        };
+        if self.convert(col, &value).is_err() {
+            self.stats.unparsed_values += 1;
+            let verbatim = value.verbatim().unwrap_or("null").to_owned();
+            self.push_extra(key, &verbatim);
+        }
+    }
+
+    /// Appends `value` to `col`; on failure appends a null and returns `Err`.
+    fn convert(&mut self, col: usize, value: &JsonValue<'_>) -> Result<(), ()> {
+        let text: Option<&str> = match value {
+            JsonValue::Null => None,
+            JsonValue::Str(s) => Some(s),
+            JsonValue::Other(raw) => Some(raw),
+        };
+        let is_string = matches!(value, JsonValue::Str(_));
+        let blank = text.is_none_or(|t| is_string && t.trim_ascii().is_empty());
+        match COLUMNS[col].kind {
+            Kind::Utf8 => {
+                self.builder.append_str(col, text);
+                Ok(())
+            }
+            Kind::Int64 if blank => {
+                self.builder.append_i64(col, None);
+                Ok(())
+            }
+            Kind::Int64 => {
+                let v = text.and_then(parse_i64);
+                self.builder.append_i64(col, v);
+                v.map(drop).ok_or(())
+            }
+            Kind::Decimal if blank => {
+                self.builder.append_decimal(col, None);
+                Ok(())
+            }
+            Kind::Decimal => {
+                let parsed = text
+                    .filter(|_| !value_is_structural(value))
+                    .and_then(parse_decimal);
+                if let Some(Decimal::Rounded(_)) = parsed {
+                    self.stats.rounded_decimals += 1;
+                }
+                let v = parsed.map(Decimal::scaled);
+                if let (COST, Some(v)) = (col, v) {
+                    self.stats.add_cost(v);
+                }
+                self.builder.append_decimal(col, v);
+                v.map(drop).ok_or(())
+            }
+            Kind::Date if blank => {
+                self.builder.append_date(col, None);
+                Ok(())
+            }
+            Kind::Date => {
+                let v = if is_string {
+                    text.and_then(parse_usage_date)
+                } else {
+                    None
+                };
+                self.builder.append_date(col, v);
+                v.map(drop).ok_or(())
+            }
+            Kind::Tags => {
+                let tags = match value {
+                    JsonValue::Null => Tags::Null,
+                    JsonValue::Str(s) => parse_tags(s),
+                    JsonValue::Other(raw) if raw.starts_with('{') => parse_tags(raw),
+                    JsonValue::Other(_) => Tags::Invalid,
+                };
+                match tags {
+                    Tags::Map(entries) => {
+                        let it = entries.iter().map(|(k, v)| (k.as_ref(), v.as_deref()));
+                        self.builder.append_map(col, Some(it));
+                        Ok(())
+                    }
+                    Tags::Null => {
+                        self.builder
+                            .append_map(col, None::<[(&str, Option<&str>); 0]>);
+                        Ok(())
+                    }
+                    Tags::Invalid => {
+                        self.builder
+                            .append_map(col, None::<[(&str, Option<&str>); 0]>);
+                        Err(())
+                    }
+                }
+            }
+            Kind::Extra => unreachable!("extra_fields has no source field"),
+        }
+    }
+
+    fn end_row(&mut self) {
+        if !self.builder.has_value(ENROLLMENT_NUMBER) {
+            self.builder
+                .append_str(ENROLLMENT_NUMBER, Some(self.enrollment));
+        }
+        if self.extra.is_empty() {
+            self.builder
+                .append_map(EXTRA, None::<[(&str, Option<&str>); 0]>);
+        } else {
+            let it = self
+                .extra
+                .iter()
+                .map(|(k, v)| (k.as_str(), Some(v.as_str())));
+            self.builder.append_map(EXTRA, Some(it));
+            self.extra.clear();
+        }
+        self.builder.end_row();
+        self.stats.rows += 1;
+    }
+}
+
+fn value_is_structural(v: &JsonValue<'_>) -> bool {
+    matches!(v, JsonValue::Other(raw) if raw.starts_with(['{', '[', 't', 'f']))
+}
+
+fn parse_i64(text: &str) -> Option<i64> {
+    let t = text.trim_ascii();
+    if let Ok(v) = t.parse::<i64>() {
+        return Some(v);
+    }
+    // `12.0` or `1.2e1`: accept integral values written as decimals.
+    let scaled = parse_decimal(t)?;
+    let Decimal::Exact(v) = scaled else {
+        return None;
+    };
+    let one = 10i128.pow(crate::schema::DECIMAL_SCALE as u32);
+    if v % one != 0 {
+        return None;
+    }
+    i64::try_from(v / one).ok()
+}
+
+/// Deserializes the `data` array, appending every element as a row.
+pub struct RowsSeed<'s, 'k>(pub &'k mut RowSink<'s>);
+
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("`data` to be an array of usage rows")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+struct RowSeed<'s, 'k>(&'k mut RowSink<'s>);
+
+impl<'de> DeserializeSeed<'de> for RowSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl RowSeed<'_, '_> {
+    /// A `data` element that is not an object is still a row: all nulls, text in `extra_fields`.
+    fn non_object(self, text: &str) {
+        self.0.stats.unparsed_values += 1;
+        self.0.push_extra(NON_OBJECT_ROW_KEY, text);
+        self.0.end_row();
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a usage row")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            let raw: &'de RawValue = map.next_value()?;
+            self.0.field(&key, JsonValue::from_raw(raw));
+        }
+        self.0.end_row();
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut items: Vec<Box<RawValue>> = Vec::new();
+        while let Some(item) = seq.next_element::<Box<RawValue>>()? {
+            items.push(item);
+        }
+        let parts: Vec<&str> = items.iter().map(|r| r.get()).collect();
+        self.non_object(&format!("[{}]", parts.join(",")));
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.non_object("null");
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.non_object(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.non_object(&v.to_string());
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.non_object(&v.to_string());
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.non_object(&v.to_string());
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.non_object(v);
+        Ok(())
+    }
+}

@@ -1,0 +1,207 @@
+//! Lenient parsing of the `tags` field into key/value pairs.
+//!
+//! Forms seen in the wild: a JSON object serialized into the string, the same object without
+//! its outer braces (`"env": "prod","team": "data"`), `""`, `null`, and garbage. Values that are
+//! not strings keep their JSON text (`3`, `true`); a JSON `null` value stays null. For duplicate
+//! keys the last one wins.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::json::{CowStr, JsonValue};
+
+/// One tag: key and optional value.
+pub type Tag<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
+
+/// What a `tags` text parses to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tags<'a> {
+    /// No tags (`""`, whitespace or `null`): a null map.
+    Null,
+    /// A map, possibly empty (`{}`), in first-seen key order with last-wins values.
+    Map(Vec<Tag<'a>>),
+    /// Text that is neither: the caller keeps it verbatim and stores a null map.
+    Invalid,
+}
+
+/// Parses a tags text: JSON object, brace-less object, or empty.
+pub fn parse_tags(text: &str) -> Tags<'_> {
+    let trimmed = text.trim_ascii();
+    if trimmed.is_empty() || trimmed == "null" {
+        return Tags::Null;
+    }
+    if trimmed.starts_with('{') {
+        return match parse_object(trimmed) {
+            Some(tags) => Tags::Map(tags),
+            None => Tags::Invalid,
+        };
+    }
+    if !trimmed.starts_with('"') {
+        return Tags::Invalid;
+    }
+    let wrapped = format!("{{{trimmed}}}");
+    match parse_object(&wrapped) {
+        Some(tags) => Tags::Map(tags.into_iter().map(into_owned).collect()),
+        None => Tags::Invalid,
+    }
+}
+
+fn into_owned(tag: Tag<'_>) -> Tag<'static> {
+    (
+        Cow::Owned(tag.0.into_owned()),
+        tag.1.map(|v| Cow::Owned(v.into_owned())),
+    )
+}
+
+fn parse_object(text: &str) -> Option<Vec<Tag<'_>>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let tags = ObjectSeed.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(dedup_last_wins(tags))
+}
+
+/// Keeps the first position of each key with the value of its last occurrence.
+fn dedup_last_wins(mut tags: Vec<Tag<'_>>) -> Vec<Tag<'_>> {
+    if tags.len() < 2 {
+        return tags;
+    }
+    let mut out: Vec<Tag<'_>> = Vec::with_capacity(tags.len());
+    for (k, v) in tags.drain(..) {
+        match out.iter_mut().find(|(ok, _)| *ok == k) {
+            Some(slot) => slot.1 = v,
+            None => out.push((k, v)),
+        }
+    }
+    out
+}
+
+struct ObjectSeed;
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed {
+    type Value = Vec<Tag<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed {
+    type Value = Vec<Tag<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object of tags")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut tags = Vec::new();
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            let raw: &'de RawValue = map.next_value()?;
+            let value = match JsonValue::from_raw(raw) {
+                JsonValue::Null => None,
+                JsonValue::Str(s) => Some(s),
+                JsonValue::Other(t) => Some(Cow::Borrowed(t)),
+            };
+            tags.push((key, value));
+        }
+        Ok(tags)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom("null is not a tags object"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, Option<&str>)]) -> Tags<'static> {
+        Tags::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        Cow::Owned(k.to_string()),
+                        v.map(|v| Cow::Owned(v.to_string())),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn json_object_in_string() {
+        assert_eq!(
+            parse_tags(r#"{"env":"prod","costCenter":"1234"}"#),
+            map(&[("env", Some("prod")), ("costCenter", Some("1234"))])
+        );
+        assert_eq!(
+            parse_tags(r#"{  "env": "prod",  "team": "data"}"#),
+            map(&[("env", Some("prod")), ("team", Some("data"))])
+        );
+    }
+
+    #[test]
+    fn braceless_form() {
+        assert_eq!(
+            parse_tags(r#""env": "prod","team": "data""#),
+            map(&[("env", Some("prod")), ("team", Some("data"))])
+        );
+    }
+
+    #[test]
+    fn empty_null_and_empty_object() {
+        assert_eq!(parse_tags(""), Tags::Null);
+        assert_eq!(parse_tags("  "), Tags::Null);
+        assert_eq!(parse_tags("null"), Tags::Null);
+        assert_eq!(parse_tags("{}"), Tags::Map(vec![]));
+    }
+
+    #[test]
+    fn non_string_values_keep_json_text() {
+        assert_eq!(
+            parse_tags(r#"{"n":3,"b":true,"z":null,"o":{"a":1},"f":1.50}"#),
+            map(&[
+                ("n", Some("3")),
+                ("b", Some("true")),
+                ("z", None),
+                ("o", Some(r#"{"a":1}"#)),
+                ("f", Some("1.50"))
+            ])
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins() {
+        assert_eq!(
+            parse_tags(r#"{"env":"dev","team":"x","env":"prod"}"#),
+            map(&[("env", Some("prod")), ("team", Some("x"))])
+        );
+    }
+
+    #[test]
+    fn escapes_and_unicode() {
+        assert_eq!(
+            parse_tags(r#"{"owner":"O\"Brien","city":"Zürich","説明":"データ"}"#),
+            map(&[
+                ("owner", Some("O\"Brien")),
+                ("city", Some("Zürich")),
+                ("説明", Some("データ"))
+            ])
+        );
+    }
+
+    #[test]
+    fn garbage_is_invalid() {
+        for g in [
+            "garbage",
+            "{not json",
+            r#"{"a":"b"} trailing"#,
+            "[1,2]",
+            r#""a":"b","#,
+            "{\"a\"}",
+            "42",
+        ] {
+            assert_eq!(parse_tags(g), Tags::Invalid, "{g}");
+        }
+    }
+}

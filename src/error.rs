@@ -1,0 +1,65 @@
+//! The run's error type and its documented exit codes.
+
+use crate::config::ConfigError;
+use crate::decode::DecodeError;
+use crate::sink::SinkError;
+use crate::source::SourceError;
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Every partition archived.
+    pub const OK: i32 = 0;
+    /// Unexpected internal error.
+    pub const INTERNAL: i32 = 1;
+    /// Bad arguments.
+    pub const USAGE: i32 = 2;
+    /// The API refused the key (401/403).
+    pub const AUTH: i32 = 3;
+    /// The API failed (HTTP error after retries, 400/404, network).
+    pub const API: i32 = 4;
+    /// The lake's storage failed.
+    pub const STORAGE: i32 = 5;
+    /// Data could not be read (non-JSON or malformed page, paging loop, bad replay file).
+    pub const DATA: i32 = 6;
+}
+
+/// Anything that stops a partition or the run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Invalid flag.
+    #[error("invalid argument {0}")]
+    Config(#[from] ConfigError),
+    /// Source failure.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// Page could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// Lake failure.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// Anything else.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl RunError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Config(_) => exit::USAGE,
+            RunError::Source(e) if e.is_auth() => exit::AUTH,
+            RunError::Source(e) if e.is_unreadable_data() => exit::DATA,
+            RunError::Source(_) => exit::API,
+            RunError::Decode(_) => exit::DATA,
+            RunError::Sink(SinkError::Destination { .. }) => exit::USAGE,
+            RunError::Sink(_) => exit::STORAGE,
+            RunError::Internal(_) => exit::INTERNAL,
+        }
+    }
+
+    /// The error and its sources on one line.
+    pub fn chain(&self) -> String {
+        crate::source::http::error_chain(self)
+    }
+}

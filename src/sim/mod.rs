@@ -1,0 +1,13 @@
+//! A deterministic EA Reporting API simulator: both versions, the three usage-details
+//! endpoints, 1,000-row pages with absolute `nextLink`s, the bearer check, and injectable
+//! faults. Used by `simulate`, `demo` and the tests.
+
+pub mod data;
+pub mod faults;
+mod server;
+
+pub use faults::Fault;
+pub use server::{SimConfig, SimHandle, start};
+
+/// The key the simulator accepts when none is configured. Not a secret.
+pub const DEMO_KEY: &str = "demo-key-not-secret";

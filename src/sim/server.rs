@@ -1,0 +1,411 @@
+//! The simulator's HTTP server (axum on tokio).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{Datelike, NaiveDate, Utc};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::data::{MonthSpec, days_in_month, default_rows, row_day, row_json};
+use super::faults::Fault;
+use crate::source::ApiVersion;
+
+/// Simulator settings.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The only key accepted.
+    pub api_key: String,
+    /// Rows per month; `None` uses [`default_rows`].
+    pub rows_per_month: Option<u64>,
+    /// Rows per page.
+    pub page_size: u64,
+    /// Faults to inject.
+    pub faults: Vec<Fault>,
+}
+
+impl SimConfig {
+    /// A simulator accepting `api_key`, default sizes, no faults.
+    pub fn new(api_key: &str) -> Self {
+        Self {
+            api_key: api_key.to_string(),
+            rows_per_month: None,
+            page_size: 1000,
+            faults: Vec::new(),
+        }
+    }
+
+    /// The month as this simulator serves it.
+    pub fn month(&self, enrollment: &str, year: i32, month: u32, version: ApiVersion) -> MonthSpec {
+        MonthSpec {
+            enrollment: enrollment.to_string(),
+            year,
+            month,
+            version,
+            rows: self
+                .rows_per_month
+                .unwrap_or_else(|| default_rows(enrollment, year, month)),
+        }
+    }
+}
+
+struct SimState {
+    cfg: SimConfig,
+    /// How often each fault has fired, by index.
+    fired: Mutex<HashMap<usize, u32>>,
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    /// The bound address.
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    join: tokio::task::JoinHandle<()>,
+}
+
+impl SimHandle {
+    /// `http://<addr>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.join).await;
+    }
+
+    /// Waits until the server ends (it runs until stopped).
+    pub async fn wait(self) {
+        let _ = self.join.await;
+    }
+}
+
+/// Binds `addr` (port 0 picks a free port) and serves until stopped.
+pub async fn start(addr: SocketAddr, cfg: SimConfig) -> std::io::Result<SimHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(SimState {
+        cfg,
+        fired: Mutex::new(HashMap::new()),
+    });
+    let app = Router::new()
+        .route(
+            "/{version}/enrollments/{enrollment}/billingPeriods/{period}/usagedetails",
+            get(billing_period),
+        )
+        .route(
+            "/{version}/enrollments/{enrollment}/billingperiods/{period}/usagedetails",
+            get(billing_period),
+        )
+        .route("/v2/enrollments/{enrollment}/usagedetails", get(current))
+        .route(
+            "/v2/enrollments/{enrollment}/usagedetailsbycustomdate",
+            get(custom_range),
+        )
+        .with_state(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let join = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(SimHandle {
+        addr,
+        shutdown: Some(tx),
+        join,
+    })
+}
+
+type Segments = Vec<(MonthSpec, u64, u64)>;
+
+async fn billing_period(
+    State(st): State<Arc<SimState>>,
+    Path((version, enrollment, period)): Path<(String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let version = match version.as_str() {
+        "v1" => ApiVersion::V1,
+        "v2" => ApiVersion::V2,
+        _ => return error(StatusCode::NOT_FOUND, "Unknown API version"),
+    };
+    let (Some(y), Some(m)) = (
+        period.get(..4).and_then(|s| s.parse::<i32>().ok()),
+        period.get(4..).and_then(|s| s.parse::<u32>().ok()),
+    ) else {
+        return error(StatusCode::BAD_REQUEST, "Invalid billing period");
+    };
+    if period.len() != 6 || !(1..=12).contains(&m) {
+        return error(StatusCode::BAD_REQUEST, "Invalid billing period");
+    }
+    let spec = st.cfg.month(&enrollment, y, m, version);
+    let n = spec.rows;
+    serve(&st, &headers, &uri, &q, version, vec![(spec, 0, n)]).await
+}
+
+async fn current(
+    State(st): State<Arc<SimState>>,
+    Path(enrollment): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let today = Utc::now().date_naive();
+    let spec = st
+        .cfg
+        .month(&enrollment, today.year(), today.month(), ApiVersion::V2);
+    let n = spec.rows;
+    serve(&st, &headers, &uri, &q, ApiVersion::V2, vec![(spec, 0, n)]).await
+}
+
+async fn custom_range(
+    State(st): State<Arc<SimState>>,
+    Path(enrollment): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let day = |k: &str| {
+        q.get(k)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    };
+    let (Some(start), Some(end)) = (day("startTime"), day("endTime")) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "startTime and endTime must be yyyy-MM-dd",
+        );
+    };
+    if start > end {
+        return error(StatusCode::BAD_REQUEST, "startTime is after endTime");
+    }
+    let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32 + 1;
+    if months > 36 {
+        return error(StatusCode::BAD_REQUEST, "The date range exceeds 36 months");
+    }
+    let mut segments: Segments = Vec::new();
+    let (mut y, mut m) = (start.year(), start.month());
+    for _ in 0..months {
+        let spec = st.cfg.month(&enrollment, y, m, ApiVersion::V2);
+        let first = if (y, m) == (start.year(), start.month()) {
+            start.day()
+        } else {
+            1
+        };
+        let last = if (y, m) == (end.year(), end.month()) {
+            end.day()
+        } else {
+            days_in_month(y, m)
+        };
+        let lo = (0..spec.rows)
+            .find(|&i| row_day(&spec, i) >= first)
+            .unwrap_or(spec.rows);
+        let hi = (lo..spec.rows)
+            .find(|&i| row_day(&spec, i) > last)
+            .unwrap_or(spec.rows);
+        segments.push((spec, lo, hi));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    serve(&st, &headers, &uri, &q, ApiVersion::V2, segments).await
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    let body =
+        serde_json::json!({"error": {"code": status.as_u16().to_string(), "message": message}});
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn authorized(headers: &HeaderMap, key: &str) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    match value.split_once(' ') {
+        Some((scheme, token)) => scheme.eq_ignore_ascii_case("bearer") && token.trim() == key,
+        None => false,
+    }
+}
+
+async fn serve(
+    st: &SimState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    q: &HashMap<String, String>,
+    version: ApiVersion,
+    segments: Segments,
+) -> Response {
+    if !authorized(headers, &st.cfg.api_key) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: the API key is invalid or expired",
+        );
+    }
+    let page: u64 = q
+        .get("skiptoken")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let faults = &st.cfg.faults;
+    for f in faults {
+        match f {
+            Fault::Latency(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Fault::Slow { ms, page: p } if *p == page => {
+                tokio::time::sleep(Duration::from_millis(*ms)).await
+            }
+            _ => {}
+        }
+    }
+    for (idx, f) in faults.iter().enumerate() {
+        if let Fault::Status {
+            code,
+            page: p,
+            times,
+            standard_header,
+        } = f
+        {
+            if *p != page {
+                continue;
+            }
+            let fire = {
+                let mut fired = st.fired.lock().expect("lock");
+                let n = fired.entry(idx).or_insert(0);
+                let fire = times.is_none_or(|t| *n < t);
+                if fire {
+                    *n += 1;
+                }
+                fire
+            };
+            if fire {
+                let status =
+                    StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut resp = error(status, "injected fault");
+                let h = resp.headers_mut();
+                if *code == 429 && !standard_header {
+                    h.insert(
+                        super::super::source::retry::EA_RETRY_AFTER,
+                        HeaderValue::from_static("1"),
+                    );
+                } else if *code == 429 || *code == 503 {
+                    h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                }
+                return resp;
+            }
+        }
+    }
+    let total: u64 = segments.iter().map(|(_, lo, hi)| hi - lo).sum();
+    let size = st.cfg.page_size.max(1);
+    let (from, to) = ((page - 1) * size, (page * size).min(total));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let base_query: Vec<String> = q
+        .iter()
+        .filter(|(k, _)| k.as_str() != "skiptoken")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let mut sorted_query = base_query.clone();
+    sorted_query.sort();
+    let link = |host: &str, page: Option<u64>| {
+        let mut parts = sorted_query.clone();
+        if let Some(p) = page {
+            parts.push(format!("skiptoken={p}"));
+        }
+        let query = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        };
+        format!("http://{host}{}{query}", uri.path())
+    };
+    let mut next = (to < total).then(|| link(host, Some(page + 1)));
+    if faults.contains(&Fault::Loop(page)) {
+        next = Some(link(host, None));
+    }
+    if faults.contains(&Fault::Foreign(page)) {
+        let port = host.rsplit_once(':').map(|(_, p)| p).unwrap_or("80");
+        next = Some(link(&format!("foreign.invalid:{port}"), Some(page + 1)));
+    }
+    let mut body = String::with_capacity(((to.saturating_sub(from)) * 1100) as usize + 256);
+    let id_key = if version == ApiVersion::V1 {
+        "reportId"
+    } else {
+        "id"
+    };
+    body.push_str(&format!(
+        "{{\"{id_key}\":\"{}\",\"data\":",
+        uri.path().trim_start_matches('/')
+    ));
+    if faults.contains(&Fault::DataObject(page)) {
+        body.push_str("{\"rows\":[]}");
+    } else {
+        body.push('[');
+        let mut offset = 0u64;
+        let mut first = true;
+        for (spec, lo, hi) in &segments {
+            let len = hi - lo;
+            let (a, b) = (from.max(offset), to.min(offset + len));
+            for k in a..b {
+                if !first {
+                    body.push(',');
+                }
+                first = false;
+                body.push_str(&row_json(spec, lo + (k - offset)));
+            }
+            offset += len;
+        }
+        body.push(']');
+    }
+    match &next {
+        Some(l) => body.push_str(&format!(
+            ",\"nextLink\":{}}}",
+            serde_json::to_string(l).expect("str")
+        )),
+        None => body.push_str(",\"nextLink\":null}"),
+    }
+    if faults.contains(&Fault::Truncate(page)) {
+        let mut cut = body.len() / 2;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body.truncate(cut);
+    }
+    if faults.contains(&Fault::Html(page)) {
+        body = "<html><body><h1>Service Unavailable</h1></body></html>".into();
+    }
+    if faults.contains(&Fault::Csv(page)) {
+        body = "\"Usage Data Extract\",\n\"AccountOwnerId\",\"Account Name\"\n".into();
+    }
+    let etag = format!("\"{:016x}\"", super::data::mix(body.len() as u64 ^ total));
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_string(),
+            ),
+            (header::ETAG, etag),
+        ],
+        body,
+    )
+        .into_response()
+}

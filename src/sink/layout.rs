@@ -1,0 +1,121 @@
+//! Where things live in the lake. Pure functions of the partition key and run id.
+//!
+//! ```text
+//! <dest>/enrollment=<n>/year=<yyyy>/month=<mm>/usage-details.parquet   the month (one object)
+//! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.parquet.tmp  local-disk staging
+//! <dest>/_raw/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>/page-00001.json.zst  --keep-raw
+//! ```
+//! Folders starting with `_` are skipped by Spark, Hive and Athena; staged files do not end in
+//! `.parquet`, so glob readers (DuckDB, DataFusion) skip them too.
+
+use object_store::path::Path;
+
+/// The name of the single data object of a partition.
+pub const DATA_FILE: &str = "usage-details.parquet";
+/// Top-level folder of staged uploads (local disk only).
+pub const STAGING_DIR: &str = "_staging";
+/// Top-level folder of `--keep-raw` pages.
+pub const RAW_DIR: &str = "_raw";
+
+/// One (enrollment, month): the unit of work and of replacement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartitionKey {
+    /// Enrollment number, digits only (validated by the config).
+    pub enrollment: String,
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u32,
+}
+
+impl PartitionKey {
+    /// `enrollment=<n>/year=<yyyy>/month=<mm>`, month zero-padded.
+    pub fn hive_path(&self) -> String {
+        format!(
+            "enrollment={}/year={:04}/month={:02}",
+            self.enrollment, self.year, self.month
+        )
+    }
+
+    /// `yyyy-mm`, for logs.
+    pub fn month_label(&self) -> String {
+        format!("{:04}-{:02}", self.year, self.month)
+    }
+}
+
+fn join(prefix: &Path, rel: &str) -> Path {
+    let mut p = prefix.clone();
+    for part in rel.split('/') {
+        p = p.join(part);
+    }
+    p
+}
+
+/// The partition's data object.
+pub fn data_path(prefix: &Path, key: &PartitionKey) -> Path {
+    join(prefix, &format!("{}/{DATA_FILE}", key.hive_path()))
+}
+
+/// The folder of the partition's staged uploads.
+pub fn staging_dir(prefix: &Path, key: &PartitionKey) -> Path {
+    join(prefix, &format!("{STAGING_DIR}/{}", key.hive_path()))
+}
+
+/// A run's staged upload of the partition.
+pub fn staging_path(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
+    join(
+        prefix,
+        &format!("{STAGING_DIR}/{}/{run_id}.parquet.tmp", key.hive_path()),
+    )
+}
+
+/// The folder of a run's raw pages for the partition.
+pub fn raw_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
+    join(prefix, &format!("{RAW_DIR}/{}/{run_id}", key.hive_path()))
+}
+
+/// One raw page of a run.
+pub fn raw_page_path(prefix: &Path, key: &PartitionKey, run_id: &str, page: u64) -> Path {
+    join(
+        prefix,
+        &format!(
+            "{RAW_DIR}/{}/{run_id}/page-{page:05}.json.zst",
+            key.hive_path()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> PartitionKey {
+        PartitionKey {
+            enrollment: "1234567".into(),
+            year: 2017,
+            month: 4,
+        }
+    }
+
+    #[test]
+    fn paths_are_hive_style_and_zero_padded() {
+        let prefix = Path::from("lake/root");
+        assert_eq!(
+            data_path(&prefix, &key()).as_ref(),
+            "lake/root/enrollment=1234567/year=2017/month=04/usage-details.parquet"
+        );
+        assert_eq!(
+            data_path(&Path::default(), &key()).as_ref(),
+            "enrollment=1234567/year=2017/month=04/usage-details.parquet"
+        );
+        assert_eq!(
+            staging_path(&prefix, &key(), "r1").as_ref(),
+            "lake/root/_staging/enrollment=1234567/year=2017/month=04/r1.parquet.tmp"
+        );
+        assert_eq!(
+            raw_page_path(&prefix, &key(), "r1", 3).as_ref(),
+            "lake/root/_raw/enrollment=1234567/year=2017/month=04/r1/page-00003.json.zst"
+        );
+        assert_eq!(key().month_label(), "2017-04");
+    }
+}

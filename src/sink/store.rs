@@ -1,0 +1,136 @@
+//! `--dest` → an `object_store` plus a path prefix. Local paths, `file://`, `s3://`, `az://`,
+//! `azure://`, `abfs[s]://` and `https://<account>.blob.core.windows.net/…` are all built by
+//! `object_store` from the URL and the standard `AWS_*` / `AZURE_*` environment variables.
+
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::path::Path;
+use url::Url;
+
+use super::SinkError;
+
+/// An opened lake.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    /// The store.
+    pub store: Arc<dyn ObjectStore>,
+    /// Prefix of the lake inside the store.
+    pub prefix: Path,
+    /// The lake's URL for messages: no credentials, no query string.
+    pub url: Url,
+    /// Whether the store is the local file system (atomic rename available).
+    pub local: bool,
+}
+
+impl Lake {
+    /// A full URL for an object path, for summaries and messages.
+    pub fn object_url(&self, path: &Path) -> String {
+        let mut u = self.url.clone();
+        u.set_path(&format!("/{}", path.as_ref()));
+        u.to_string()
+    }
+
+    /// Wraps a store error with the store and object it concerns.
+    pub fn error(&self, path: &Path, source: object_store::Error) -> SinkError {
+        SinkError::Store {
+            store: self.url.to_string(),
+            object: path.to_string(),
+            source,
+        }
+    }
+}
+
+/// Parses `--dest` into a URL: a URL with a scheme, or a local path (created if missing).
+pub fn dest_url(dest: &str) -> Result<Url, SinkError> {
+    let err = |reason: String| SinkError::Destination {
+        dest: redact(dest),
+        reason,
+    };
+    if dest.trim().is_empty() {
+        return Err(err("it is empty".into()));
+    }
+    if let Ok(u) = Url::parse(dest)
+        && u.scheme().len() > 1
+    {
+        return Ok(u);
+    }
+    let path = std::path::Path::new(dest);
+    std::fs::create_dir_all(path).map_err(|e| err(format!("cannot create the directory: {e}")))?;
+    let abs = path
+        .canonicalize()
+        .map_err(|e| err(format!("cannot resolve the directory: {e}")))?;
+    Url::from_directory_path(&abs).map_err(|()| err("not an absolute path".into()))
+}
+
+/// Opens the lake named by `--dest`.
+pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
+    let url = dest_url(dest)?;
+    if url.scheme() == "file" {
+        let dir = url.to_file_path().map_err(|()| SinkError::Destination {
+            dest: redact(dest),
+            reason: "not a local path".into(),
+        })?;
+        std::fs::create_dir_all(&dir).map_err(|e| SinkError::Destination {
+            dest: redact(dest),
+            reason: format!("cannot create the directory: {e}"),
+        })?;
+    }
+    let (store, prefix) = object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| {
+        SinkError::Destination {
+            dest: redact(dest),
+            reason: e.to_string(),
+        }
+    })?;
+    let mut shown = url.clone();
+    shown.set_query(None);
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("");
+    Ok(Lake {
+        store: Arc::from(store),
+        prefix,
+        local: url.scheme() == "file",
+        url: shown,
+    })
+}
+
+/// The destination with any query string (SAS token) and password removed.
+pub fn redact(dest: &str) -> String {
+    match Url::parse(dest) {
+        Ok(mut u) if u.scheme().len() > 1 => {
+            if u.query().is_some() {
+                u.set_query(Some("REDACTED"));
+            }
+            if u.password().is_some() {
+                let _ = u.set_password(Some("<redacted>"));
+            }
+            u.to_string()
+        }
+        _ => dest.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_sas_and_passwords() {
+        assert_eq!(
+            redact("https://acct.blob.core.windows.net/c/p?sv=2020&sig=SECRET"),
+            "https://acct.blob.core.windows.net/c/p?REDACTED"
+        );
+        assert!(!redact("s3://user:pw@bucket/p").contains("pw"));
+        assert_eq!(redact("./lake"), "./lake");
+    }
+
+    #[test]
+    fn local_paths_become_file_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("new/lake");
+        let u = dest_url(d.to_str().unwrap()).unwrap();
+        assert_eq!(u.scheme(), "file");
+        assert!(d.is_dir());
+        assert!(dest_url("").is_err());
+    }
+}

@@ -1,0 +1,340 @@
+//! One partition's Parquet object: batches are encoded on a blocking thread while finished
+//! row groups are uploaded, and the object becomes visible only on commit.
+//!
+//! Commit: on S3 and Azure the upload goes straight to the final key (a single PUT, or a
+//! multipart upload completed last), which appears whole or not at all. On local disk it goes
+//! to `_staging/…` and is renamed into place. A failure aborts the upload, so the previous
+//! object stays untouched and no parts or staged files are left behind.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use arrow::record_batch::RecordBatch;
+use bytes::Bytes;
+use futures::StreamExt;
+use object_store::buffered::BufWriter;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::debug;
+
+use super::layout::{self, PartitionKey};
+use super::{Lake, SinkError};
+use crate::schema::arrow_schema;
+
+/// Tunables of the writer.
+#[derive(Debug, Clone)]
+pub struct WriteSettings {
+    /// Rows per Parquet row group; bounds the encoder's memory.
+    pub row_group_rows: usize,
+    /// Bytes per upload part (S3 needs at least 5 MiB).
+    pub part_bytes: usize,
+    /// Parts uploaded at once per partition.
+    pub upload_concurrency: usize,
+}
+
+impl Default for WriteSettings {
+    fn default() -> Self {
+        Self {
+            row_group_rows: 128 * 1024,
+            part_bytes: 8 * 1024 * 1024,
+            upload_concurrency: 4,
+        }
+    }
+}
+
+/// The committed object.
+#[derive(Debug, Clone)]
+pub struct CommittedFile {
+    /// Full URL of the object.
+    pub url: String,
+    /// Object size in bytes.
+    pub bytes: u64,
+}
+
+enum EncoderMsg {
+    Batch(RecordBatch),
+    Finish(Vec<KeyValue>),
+}
+
+enum UploadMsg {
+    Data(Bytes),
+    Commit,
+}
+
+/// Writer of one partition's object. Call [`write`](Self::write) per batch, then
+/// [`commit`](Self::commit), or [`abort`](Self::abort) on any failure.
+pub struct PartitionWriter {
+    lake: Lake,
+    final_path: Path,
+    upload_path: Path,
+    batches: Option<SyncSender<EncoderMsg>>,
+    encoder: Option<JoinHandle<Result<(), SinkError>>>,
+    uploader: Option<JoinHandle<Result<u64, SinkError>>>,
+}
+
+fn writer_properties(settings: &WriteSettings) -> WriterProperties {
+    WriterProperties::builder()
+        .set_writer_version(WriterVersion::PARQUET_1_0)
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("valid zstd level"),
+        ))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(settings.row_group_rows))
+        .set_created_by(concat!("ea-usage-archiver ", env!("CARGO_PKG_VERSION")).to_string())
+        .build()
+}
+
+impl PartitionWriter {
+    /// Starts the encoder and the upload for `key`. Clears stale staged files of the partition.
+    pub async fn begin(
+        lake: &Lake,
+        key: &PartitionKey,
+        run_id: &str,
+        settings: &WriteSettings,
+    ) -> Result<Self, SinkError> {
+        let final_path = layout::data_path(&lake.prefix, key);
+        let upload_path = if lake.local {
+            clear_prefix(lake, &layout::staging_dir(&lake.prefix, key)).await?;
+            layout::staging_path(&lake.prefix, key, run_id)
+        } else {
+            final_path.clone()
+        };
+        let (batch_tx, batch_rx) = sync_channel::<EncoderMsg>(2);
+        let (bytes_tx, bytes_rx) = mpsc::channel::<UploadMsg>(2);
+        let props = writer_properties(settings);
+        let object = upload_path.to_string();
+        let part_bytes = settings.part_bytes;
+        let encoder = tokio::task::spawn_blocking(move || {
+            encode_loop(batch_rx, bytes_tx, props, part_bytes, &object)
+        });
+        let buf = BufWriter::with_capacity(lake.store.clone(), upload_path.clone(), part_bytes)
+            .with_max_concurrency(settings.upload_concurrency);
+        let uploader = tokio::spawn(upload_loop(
+            bytes_rx,
+            buf,
+            lake.clone(),
+            upload_path.clone(),
+        ));
+        Ok(Self {
+            lake: lake.clone(),
+            final_path,
+            upload_path,
+            batches: Some(batch_tx),
+            encoder: Some(encoder),
+            uploader: Some(uploader),
+        })
+    }
+
+    /// Queues a batch for encoding; waits while the encoder is busy (backpressure).
+    pub async fn write(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
+        let tx = self.batches.clone().expect("write after commit or abort");
+        let sent = tokio::task::spawn_blocking(move || tx.send(EncoderMsg::Batch(batch)).is_ok())
+            .await
+            .unwrap_or(false);
+        if sent {
+            return Ok(());
+        }
+        // The encoder or the uploader stopped: report why.
+        Err(self.failure().await)
+    }
+
+    async fn failure(&mut self) -> SinkError {
+        self.batches = None;
+        let object = self.upload_path.to_string();
+        if let Some(enc) = self.encoder.take() {
+            match enc.await {
+                Ok(Err(e)) => return e,
+                Err(e) => {
+                    return SinkError::Internal {
+                        object,
+                        reason: e.to_string(),
+                    };
+                }
+                Ok(Ok(())) => {}
+            }
+        }
+        if let Some(up) = self.uploader.take() {
+            match up.await {
+                Ok(Err(e)) => return e,
+                Err(e) => {
+                    return SinkError::Internal {
+                        object,
+                        reason: e.to_string(),
+                    };
+                }
+                Ok(Ok(_)) => {}
+            }
+        }
+        SinkError::Internal {
+            object,
+            reason: "the encoder stopped unexpectedly".into(),
+        }
+    }
+
+    /// Writes the footer with `metadata`, completes the upload and makes the object visible.
+    pub async fn commit(mut self, metadata: Vec<KeyValue>) -> Result<CommittedFile, SinkError> {
+        let tx = self.batches.take().expect("commit twice");
+        let sent =
+            tokio::task::spawn_blocking(move || tx.send(EncoderMsg::Finish(metadata)).is_ok())
+                .await
+                .unwrap_or(false);
+        let object = self.upload_path.to_string();
+        let joined = |e: tokio::task::JoinError| SinkError::Internal {
+            object: object.clone(),
+            reason: e.to_string(),
+        };
+        let enc = self
+            .encoder
+            .take()
+            .expect("encoder")
+            .await
+            .map_err(joined)?;
+        let up = self
+            .uploader
+            .take()
+            .expect("uploader")
+            .await
+            .map_err(joined)?;
+        enc?;
+        let bytes = up?;
+        if !sent {
+            return Err(SinkError::Internal {
+                object,
+                reason: "the encoder stopped before the footer".into(),
+            });
+        }
+        if self.upload_path != self.final_path {
+            self.lake
+                .store
+                .rename(&self.upload_path, &self.final_path)
+                .await
+                .map_err(|e| self.lake.error(&self.final_path, e))?;
+        }
+        Ok(CommittedFile {
+            url: self.lake.object_url(&self.final_path),
+            bytes,
+        })
+    }
+
+    /// Abandons the object: stops the encoder, aborts the upload, removes staged data.
+    pub async fn abort(mut self) {
+        self.batches = None; // encoder sees the channel close without Finish
+        if let Some(enc) = self.encoder.take() {
+            let _ = enc.await;
+        }
+        if let Some(up) = self.uploader.take() {
+            let _ = up.await; // the uploader aborts itself when it gets no Commit
+        }
+        if self.lake.local {
+            let _ = self.lake.store.delete(&self.upload_path).await;
+        }
+    }
+}
+
+fn encode_loop(
+    rx: Receiver<EncoderMsg>,
+    out: mpsc::Sender<UploadMsg>,
+    props: WriterProperties,
+    part_bytes: usize,
+    object: &str,
+) -> Result<(), SinkError> {
+    let encode_err = |source| SinkError::Encode {
+        object: object.to_string(),
+        source,
+    };
+    let mut writer =
+        ArrowWriter::try_new(Vec::new(), arrow_schema(), Some(props)).map_err(encode_err)?;
+    let send = |w: &mut ArrowWriter<Vec<u8>>, min: usize| -> bool {
+        if w.inner().len() >= min.max(1) {
+            let bytes = Bytes::from(std::mem::take(w.inner_mut()));
+            return out.blocking_send(UploadMsg::Data(bytes)).is_ok();
+        }
+        true
+    };
+    for msg in rx {
+        match msg {
+            EncoderMsg::Batch(batch) => {
+                writer.write(&batch).map_err(encode_err)?;
+                if !send(&mut writer, part_bytes) {
+                    return Ok(()); // uploader failed; it reports the error
+                }
+            }
+            EncoderMsg::Finish(metadata) => {
+                for kv in metadata {
+                    writer.append_key_value_metadata(kv);
+                }
+                writer.finish().map_err(encode_err)?;
+                if send(&mut writer, 1) {
+                    let _ = out.blocking_send(UploadMsg::Commit);
+                }
+                return Ok(());
+            }
+        }
+    }
+    Ok(()) // aborted: no Commit is sent, so the uploader aborts
+}
+
+async fn upload_loop(
+    mut rx: mpsc::Receiver<UploadMsg>,
+    mut buf: BufWriter,
+    lake: Lake,
+    path: Path,
+) -> Result<u64, SinkError> {
+    let mut written = 0u64;
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            UploadMsg::Data(bytes) => {
+                written += bytes.len() as u64;
+                if let Err(e) = buf.put(bytes).await {
+                    let _ = buf.abort().await;
+                    return Err(lake.error(&path, e));
+                }
+            }
+            UploadMsg::Commit => {
+                use tokio::io::AsyncWriteExt;
+                if let Err(e) = buf.shutdown().await {
+                    let _ = buf.abort().await;
+                    return Err(SinkError::Store {
+                        store: lake.url.to_string(),
+                        object: path.to_string(),
+                        source: object_store::Error::Generic {
+                            store: "upload",
+                            source: Box::new(e),
+                        },
+                    });
+                }
+                debug!(object = %path, bytes = written, "upload complete");
+                return Ok(written);
+            }
+        }
+    }
+    let _ = buf.abort().await;
+    Err(SinkError::Internal {
+        object: path.to_string(),
+        reason: "upload aborted".into(),
+    })
+}
+
+/// Deletes every object under `prefix` (stale staged uploads of killed runs).
+pub async fn clear_prefix(lake: &Lake, prefix: &Path) -> Result<(), SinkError> {
+    let store: &Arc<dyn ObjectStore> = &lake.store;
+    let mut listing = store.list(Some(prefix));
+    while let Some(item) = listing.next().await {
+        let meta = match item {
+            Ok(m) => m,
+            Err(object_store::Error::NotFound { .. }) => break,
+            Err(e) => return Err(lake.error(prefix, e)),
+        };
+        match store.delete(&meta.location).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(lake.error(&meta.location, e)),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! The EA API over HTTP: authenticated GETs with retries, and the page sequence as a stream.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use tracing::{debug, info};
+use url::Url;
+
+use super::paging::{Cursor, scan_envelope};
+use super::retry::{RetryConfig, is_retryable_status, server_wait};
+use super::{ApiKey, PageStream, RawPage, SourceError};
+use crate::decode::body_snippet;
+
+/// Settings of the HTTP source.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The API's base URL; the key is only ever sent to its origin (and `allowed_hosts`).
+    pub base_url: Url,
+    /// Extra hosts a `nextLink` may point at.
+    pub allowed_hosts: Vec<String>,
+    /// Per-request timeout (connect + headers + body).
+    pub request_timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryConfig,
+    /// Page budget per partition.
+    pub max_pages: u64,
+}
+
+/// An authenticated EA API client.
+pub struct HttpSource {
+    client: reqwest::Client,
+    auth: HeaderValue,
+    settings: HttpSettings,
+}
+
+impl std::fmt::Debug for HttpSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSource")
+            .field("base_url", &self.settings.base_url.as_str())
+            .field("auth", &"<redacted>")
+            .finish()
+    }
+}
+
+impl HttpSource {
+    /// Builds the client. Redirects are not followed, so the key cannot leak through one.
+    pub fn new(key: &ApiKey, settings: HttpSettings) -> Result<Self, String> {
+        let mut auth =
+            HeaderValue::from_str(&format!("bearer {}", key.expose())).map_err(|_| {
+                "the API key contains characters not allowed in an HTTP header".to_string()
+            })?;
+        auth.set_sensitive(true);
+        let client = reqwest::Client::builder()
+            .timeout(settings.request_timeout)
+            .connect_timeout(settings.request_timeout.min(Duration::from_secs(30)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ea-usage-archiver/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self {
+            client,
+            auth,
+            settings,
+        })
+    }
+
+    /// Pages of one partition, starting at `first` and following `nextLink`.
+    pub fn pages(self: Arc<Self>, first: Url) -> PageStream {
+        let cursor = Cursor::new(
+            self.settings.base_url.clone(),
+            self.settings.allowed_hosts.clone(),
+            self.settings.max_pages,
+            &first,
+        );
+        let state = (Some(first), cursor, 0u64, self);
+        Box::pin(futures::stream::try_unfold(
+            state,
+            |(next, mut cursor, n, this)| async move {
+                let Some(url) = next else {
+                    return Ok(None);
+                };
+                let number = n + 1;
+                if !cursor.may_send_key_to(&url) {
+                    return Err(SourceError::Paging {
+                        page: number,
+                        reason: format!("refusing to send the API key to {url}"),
+                    });
+                }
+                let body = this.fetch(&url).await?;
+                cursor.page_fetched();
+                let envelope = scan_envelope(&body).map_err(|reason| SourceError::Malformed {
+                    page: number,
+                    origin: url.to_string(),
+                    reason,
+                    snippet: body_snippet(&body, 200),
+                })?;
+                let next = cursor
+                    .advance(envelope.next_link.as_deref())
+                    .map_err(|reason| SourceError::Paging {
+                        page: number,
+                        reason,
+                    })?;
+                debug!(page = number, bytes = body.len(), "fetched page");
+                Ok(Some((
+                    RawPage { number, body },
+                    (next, cursor, number, this),
+                )))
+            },
+        ))
+    }
+
+    /// One GET with retries: 408/429/5xx and transport errors are retried; 400/401/403/404 are not.
+    pub async fn fetch(&self, url: &Url) -> Result<Bytes, SourceError> {
+        let started = Instant::now();
+        let mut delays = self.settings.retry.delays();
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let (error, server_hint) = match self.attempt(url, attempts).await {
+                Attempt::Done(result) => return result,
+                Attempt::Retry { error, wait } => (error, wait),
+            };
+            let Some(backoff) = delays.next() else {
+                return Err(error);
+            };
+            let wait = server_hint.unwrap_or(backoff);
+            if started.elapsed() + wait > self.settings.retry.deadline {
+                info!(
+                    attempts,
+                    wait_s = wait.as_secs_f64(),
+                    "retry deadline reached, giving up"
+                );
+                return Err(error);
+            }
+            let status = match &error {
+                SourceError::Status { status, .. } => status.to_string(),
+                _ => "transport".to_string(),
+            };
+            info!(%status, attempt = attempts, wait_s = wait.as_secs_f64(), url = %url, "retrying request");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, url: &Url, attempts: u32) -> Attempt {
+        let transport = |e: reqwest::Error| SourceError::Transport {
+            url: url.to_string(),
+            attempts,
+            reason: error_chain(&e),
+        };
+        let response = match self
+            .client
+            .get(url.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                return Attempt::Retry {
+                    error: transport(e),
+                    wait: None,
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        let wait = server_wait(response.headers(), SystemTime::now());
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return Attempt::Retry {
+                    error: transport(e),
+                    wait: None,
+                };
+            }
+        };
+        let snippet = || body_snippet(&body, 200);
+        let url_s = url.to_string();
+        match status {
+            200..=299 => Attempt::Done(Ok(body)),
+            401 => Attempt::Done(Err(SourceError::Auth {
+                status,
+                message: "API key invalid or expired (EA keys expire every six months)",
+                url: url_s,
+            })),
+            403 => Attempt::Done(Err(SourceError::Auth {
+                status,
+                message: "API key refused for this enrollment (a department or account key sees less than an enrollment admin's)",
+                url: url_s,
+            })),
+            400 | 404 => Attempt::Done(Err(SourceError::NoDataOrBadRequest {
+                status,
+                url: url_s,
+                snippet: snippet(),
+            })),
+            s if is_retryable_status(s) => Attempt::Retry {
+                error: SourceError::Status {
+                    status,
+                    url: url_s,
+                    attempts,
+                    snippet: snippet(),
+                },
+                wait,
+            },
+            _ => Attempt::Done(Err(SourceError::Status {
+                status,
+                url: url_s,
+                attempts,
+                snippet: snippet(),
+            })),
+        }
+    }
+}
+
+enum Attempt {
+    Done(Result<Bytes, SourceError>),
+    Retry {
+        error: SourceError,
+        wait: Option<Duration>,
+    },
+}
+
+/// An error and its sources on one line.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}

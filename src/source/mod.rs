@@ -1,0 +1,145 @@
+//! Source: where pages come from. The EA API over HTTP (with paging and retries) or page files
+//! saved earlier (`--from-dir`, including a `--keep-raw` copy). Yields raw page bodies in order;
+//! knows nothing of rows, schemas or storage.
+
+pub mod endpoint;
+pub mod http;
+pub mod paging;
+pub mod replay;
+pub mod retry;
+
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures::Stream;
+
+pub use endpoint::{ApiVersion, Endpoint};
+
+/// One page body as received.
+#[derive(Debug, Clone)]
+pub struct RawPage {
+    /// 1-based position in the partition's page sequence.
+    pub number: u64,
+    /// The body, exactly as received (decompressed when replayed from `.zst`).
+    pub body: Bytes,
+}
+
+/// A stream of pages in order.
+pub type PageStream = Pin<Box<dyn Stream<Item = Result<RawPage, SourceError>> + Send>>;
+
+/// A secret API key. Its `Debug` and `Display` never show the value.
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key, trimming surrounding whitespace (key files end with a newline).
+    pub fn new(key: &str) -> Option<Self> {
+        let k = key.trim();
+        (!k.is_empty()).then(|| ApiKey(k.to_owned()))
+    }
+
+    /// The raw value, for the `Authorization` header only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// Why pages could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// 401/403.
+    #[error("{message} (HTTP {status} from {url})")]
+    Auth {
+        /// HTTP status.
+        status: u16,
+        /// What it means.
+        message: &'static str,
+        /// Request URL.
+        url: String,
+    },
+    /// 400/404: bad request, or no data for the range.
+    #[error(
+        "HTTP {status} from {url}: the API rejected the request; it also answers this way when there is no usage data for the range (for example after an enrollment transfer). Body: {snippet}"
+    )]
+    NoDataOrBadRequest {
+        /// HTTP status.
+        status: u16,
+        /// Request URL.
+        url: String,
+        /// First bytes of the body.
+        snippet: String,
+    },
+    /// Any other failing HTTP status, after retries.
+    #[error("HTTP {status} from {url} after {attempts} attempt(s); body: {snippet}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// Request URL.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// First bytes of the body.
+        snippet: String,
+    },
+    /// Connection error or timeout, after retries.
+    #[error("request to {url} failed after {attempts} attempt(s): {reason}")]
+    Transport {
+        /// Request URL.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The error chain, flattened.
+        reason: String,
+    },
+    /// The body is not a usage-details page.
+    #[error(
+        "page {page} from {origin} is not a valid usage-details JSON page ({reason}); body starts with: {snippet}"
+    )]
+    Malformed {
+        /// 1-based page number.
+        page: u64,
+        /// URL or file.
+        origin: String,
+        /// What was wrong.
+        reason: String,
+        /// First bytes of the body.
+        snippet: String,
+    },
+    /// A `nextLink` that must not be followed.
+    #[error("page {page}: {reason}")]
+    Paging {
+        /// 1-based page number whose `nextLink` was refused.
+        page: u64,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A replay file or directory could not be read.
+    #[error("cannot read {path}: {reason}")]
+    Replay {
+        /// File or directory.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl SourceError {
+    /// Whether the error is the server refusing the key.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, SourceError::Auth { .. })
+    }
+
+    /// Whether the error is about the data received rather than the transport.
+    pub fn is_unreadable_data(&self) -> bool {
+        matches!(
+            self,
+            SourceError::Malformed { .. } | SourceError::Paging { .. } | SourceError::Replay { .. }
+        )
+    }
+}
