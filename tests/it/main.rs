@@ -1,1 +1,9 @@
-fn main() {}
+//! Integration tests: the real binary against the built-in simulator over real HTTP on
+//! 127.0.0.1, the lake read back with the parquet crate. One test binary for link time.
+
+mod common;
+
+mod archive_local;
+mod cli_args;
+mod failures;
+mod replay;

@@ -1,0 +1,190 @@
+//! Shared helpers: start a simulator, run the binary, read a partition back.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::concat_batches;
+use arrow::datatypes::{Decimal128Type, SchemaRef};
+use ea_usage_archiver::schema::arrow_schema;
+use ea_usage_archiver::sim::{self, SimConfig, SimHandle};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+pub const KEY: &str = "test-key-0123456789abcdef-SECRET";
+pub const ENROLLMENT: &str = "1234567";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ea-usage-archiver")
+}
+
+/// A simulator with `rows` rows per month and the given faults.
+pub async fn start_sim(rows: Option<u64>, faults: &[&str]) -> SimHandle {
+    let mut cfg = SimConfig::new(KEY);
+    cfg.rows_per_month = rows;
+    cfg.faults = faults
+        .iter()
+        .map(|f| sim::Fault::parse(f).unwrap())
+        .collect();
+    sim::start(([127, 0, 0, 1], 0).into(), cfg).await.unwrap()
+}
+
+/// Runs `ea-usage-archiver archive` with `args`, `EA_API_KEY=key` when given.
+pub async fn archive(args: &[&str], key: Option<&str>) -> Output {
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.arg("archive").args(args).env("RUST_LOG", "debug");
+    cmd.env_remove("EA_API_KEY");
+    if let Some(k) = key {
+        cmd.env("EA_API_KEY", k);
+    }
+    cmd.output().await.unwrap()
+}
+
+/// Standard archive args against `sim` into `dest`.
+pub fn args<'a>(sim_url: &'a str, dest: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "--enrollment",
+        ENROLLMENT,
+        "--base-url",
+        sim_url,
+        "--dest",
+        dest,
+        "--retry-base-delay-ms",
+        "10",
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The run summary printed on stdout.
+pub fn summary(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "summary is not JSON ({e}); stdout: {}; stderr: {}",
+            stdout(o),
+            stderr(o)
+        )
+    })
+}
+
+pub fn partition_dir(lake: &Path, year: i32, month: u32) -> PathBuf {
+    lake.join(format!(
+        "enrollment={ENROLLMENT}/year={year:04}/month={month:02}"
+    ))
+}
+
+pub fn data_file(lake: &Path, year: i32, month: u32) -> PathBuf {
+    partition_dir(lake, year, month).join("usage-details.parquet")
+}
+
+/// A partition read back: one batch, the file schema and its key-value metadata.
+pub struct ReadBack {
+    pub batch: RecordBatch,
+    pub schema: SchemaRef,
+    pub metadata: BTreeMap<String, String>,
+    pub parquet_schema: String,
+}
+
+pub fn read_partition(file: &Path) -> ReadBack {
+    let f = std::fs::File::open(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    let meta = builder.metadata().clone();
+    let fm = meta.file_metadata();
+    let metadata = fm
+        .key_value_metadata()
+        .map(|kvs| {
+            kvs.iter()
+                .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut parquet_schema = Vec::new();
+    parquet::schema::printer::print_schema(&mut parquet_schema, fm.schema());
+    let schema = builder.schema().clone();
+    let batches: Vec<RecordBatch> = builder.build().unwrap().map(|b| b.unwrap()).collect();
+    let batch = concat_batches(&arrow_schema(), &batches).unwrap();
+    ReadBack {
+        batch,
+        schema,
+        metadata,
+        parquet_schema: String::from_utf8(parquet_schema).unwrap(),
+    }
+}
+
+pub fn col<'a>(b: &'a RecordBatch, name: &str) -> &'a dyn Array {
+    b.column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_ref()
+}
+
+pub fn decimal_sum(b: &RecordBatch, name: &str) -> i128 {
+    col(b, name)
+        .as_primitive::<Decimal128Type>()
+        .iter()
+        .flatten()
+        .sum()
+}
+
+pub fn string_at(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
+    let a = col(b, name).as_string::<i32>();
+    a.is_valid(row).then(|| a.value(row).to_string())
+}
+
+/// A map cell as ordered pairs; `None` for a null map.
+pub fn map_at(b: &RecordBatch, name: &str, row: usize) -> Option<Vec<(String, Option<String>)>> {
+    let m = col(b, name).as_map();
+    if m.is_null(row) {
+        return None;
+    }
+    let e = m.value(row);
+    let k = e.column(0).as_string::<i32>();
+    let v = e.column(1).as_string::<i32>();
+    Some(
+        (0..e.len())
+            .map(|i| {
+                (
+                    k.value(i).to_string(),
+                    v.is_valid(i).then(|| v.value(i).to_string()),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Every file below `dir`, relative, sorted.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(base, &p, out);
+                } else {
+                    out.push(p.strip_prefix(base).unwrap().display().to_string());
+                }
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+pub fn pairs(v: &[(&str, Option<&str>)]) -> Option<Vec<(String, Option<String>)>> {
+    Some(
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+            .collect(),
+    )
+}
