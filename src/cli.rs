@@ -37,6 +37,26 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Start the simulator in-process and archive a few months into ./lake.
     Demo(DemoArgs),
+    /// Print the simulator's own row counts and exact cost totals as JSON (for tests).
+    #[command(hide = true)]
+    SimTotals(SimTotalsArgs),
+}
+
+/// Flags of `sim-totals`.
+#[derive(Debug, Args, Clone)]
+pub struct SimTotalsArgs {
+    /// Enrollment number.
+    #[arg(long)]
+    pub enrollment: String,
+    /// Month, YYYY-MM (repeatable).
+    #[arg(long = "month", value_name = "YYYY-MM", required = true)]
+    pub months: Vec<String>,
+    /// Rows per month, as given to `simulate`.
+    #[arg(long)]
+    pub rows_per_month: Option<u64>,
+    /// API version.
+    #[arg(long, value_enum, default_value_t = ApiVersion::V2)]
+    pub api_version: ApiVersion,
 }
 
 /// Flags of `archive`.

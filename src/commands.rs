@@ -5,7 +5,7 @@ use std::io::Write;
 use tracing::{error, info};
 
 use crate::app::{RunSummary, run_archive};
-use crate::cli::{ArchiveArgs, Cli, Command, DemoArgs, SimulateArgs};
+use crate::cli::{ArchiveArgs, Cli, Command, DemoArgs, SimTotalsArgs, SimulateArgs};
 use crate::config::{ArchiveConfig, load_api_key, today_utc};
 use crate::error::{RunError, exit};
 use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
@@ -17,6 +17,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Archive(args) => archive(&args).await,
         Command::Simulate(args) => simulate(&args).await,
         Command::Demo(args) => demo(&args).await,
+        Command::SimTotals(args) => sim_totals(&args),
     }
 }
 
@@ -144,4 +145,27 @@ async fn demo(args: &DemoArgs) -> i32 {
             e.exit_code()
         }
     }
+}
+
+fn sim_totals(args: &SimTotalsArgs) -> i32 {
+    let mut cfg = SimConfig::new(DEMO_KEY);
+    cfg.rows_per_month = args.rows_per_month;
+    let mut out = serde_json::Map::new();
+    for m in &args.months {
+        let (year, month) = match crate::config::parse_month(m) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("error: invalid argument {e}");
+                return exit::USAGE;
+            }
+        };
+        let spec = cfg.month(&args.enrollment, year, month, args.api_version);
+        let (rows, total) = sim::data::month_totals(&spec);
+        out.insert(
+            m.clone(),
+            serde_json::json!({"rows": rows, "cost_total": crate::decode::decimal::format_scaled(total)}),
+        );
+    }
+    println!("{}", serde_json::Value::Object(out));
+    exit::OK
 }
