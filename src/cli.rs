@@ -113,6 +113,12 @@ pub struct ArchiveArgs {
     /// First retry delay in milliseconds (doubles each retry, with jitter).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     pub retry_base_delay_ms: u64,
+    /// Rows per Parquet row group.
+    #[arg(long, default_value_t = 128 * 1024, hide = true)]
+    pub row_group_rows: usize,
+    /// Bytes per multipart upload part (at least 5 MiB for S3).
+    #[arg(long, default_value_t = 8 * 1024 * 1024, hide = true)]
+    pub upload_part_bytes: usize,
 }
 
 /// Flags of `simulate`.

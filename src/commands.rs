@@ -115,6 +115,8 @@ async fn demo(args: &DemoArgs) -> i32 {
         max_pages: 1000,
         allow_next_link_hosts: vec![],
         retry_base_delay_ms: 100,
+        row_group_rows: 128 * 1024,
+        upload_part_bytes: 8 * 1024 * 1024,
     };
     let result = archive_with(&archive_args, Some(DEMO_KEY.to_string())).await;
     handle.stop().await;

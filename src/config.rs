@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use url::Url;
 
 use crate::cli::ArchiveArgs;
-use crate::sink::PartitionKey;
+use crate::sink::{PartitionKey, WriteSettings};
 use crate::source::http::HttpSettings;
 use crate::source::retry::RetryConfig;
 use crate::source::{ApiKey, ApiVersion, Endpoint};
@@ -59,6 +59,8 @@ pub struct ArchiveConfig {
     pub keep_raw: bool,
     /// Months at once.
     pub concurrency: usize,
+    /// Parquet and upload tunables.
+    pub write: WriteSettings,
 }
 
 /// A flag that failed validation.
@@ -219,6 +221,12 @@ impl ArchiveConfig {
         if a.request_timeout == 0 {
             return Err(bad("--request-timeout", "must be at least 1 second"));
         }
+        if a.row_group_rows == 0 {
+            return Err(bad("--row-group-rows", "must be at least 1"));
+        }
+        if a.upload_part_bytes < 1024 * 1024 {
+            return Err(bad("--upload-part-bytes", "must be at least 1 MiB"));
+        }
         if a.dest.trim().is_empty() {
             return Err(bad("--dest", "must not be empty"));
         }
@@ -338,6 +346,11 @@ impl ArchiveConfig {
             dest: a.dest.clone(),
             keep_raw: a.keep_raw,
             concurrency: a.concurrency,
+            write: WriteSettings {
+                row_group_rows: a.row_group_rows,
+                part_bytes: a.upload_part_bytes,
+                ..WriteSettings::default()
+            },
         })
     }
 }

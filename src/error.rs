@@ -60,6 +60,6 @@ impl RunError {
 
     /// The error and its sources on one line.
     pub fn chain(&self) -> String {
-        crate::source::http::error_chain(self)
+        crate::text::error_chain(self)
     }
 }

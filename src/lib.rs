@@ -29,3 +29,4 @@ pub mod schema;
 pub mod sim;
 pub mod sink;
 pub mod source;
+pub mod text;

@@ -13,7 +13,7 @@ use tracing::{error, info};
 
 use crate::config::{ArchiveConfig, SourceConfig};
 use crate::error::RunError;
-use crate::sink::{WriteSettings, open_lake};
+use crate::sink::open_lake;
 use crate::source::http::HttpSource;
 use job::{JobContext, archive_partition};
 pub use summary::{PartitionReport, RunSummary};
@@ -43,7 +43,7 @@ pub async fn run_archive(cfg: ArchiveConfig) -> Result<RunSummary, RunError> {
         http,
         api_version: cfg.api_version,
         keep_raw: cfg.keep_raw,
-        write: WriteSettings::default(),
+        write: cfg.write.clone(),
         decode_parallelism: 2,
     });
     let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())
@@ -68,6 +68,7 @@ pub async fn run_archive(cfg: ArchiveConfig) -> Result<RunSummary, RunError> {
     Ok(RunSummary {
         run_id,
         dest: lake.url.to_string(),
+        peak_rss_bytes: summary::peak_rss_bytes(),
         partitions,
     })
 }

@@ -97,6 +97,8 @@ pub struct RunSummary {
     pub run_id: String,
     /// Lake URL.
     pub dest: String,
+    /// Peak resident memory of the process (Linux `VmHWM`), when known.
+    pub peak_rss_bytes: Option<u64>,
     /// Partitions, in month order.
     pub partitions: Vec<PartitionReport>,
 }
@@ -109,4 +111,12 @@ impl RunSummary {
             .find_map(|p| p.exit_code)
             .unwrap_or(crate::error::exit::OK)
     }
+}
+
+/// Peak resident set size of this process, from `/proc/self/status` (`VmHWM`).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

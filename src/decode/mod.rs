@@ -72,17 +72,3 @@ pub enum DecodeError {
         snippet: String,
     },
 }
-
-/// The first `max` bytes of a body as one printable line.
-pub fn body_snippet(body: &[u8], max: usize) -> String {
-    let head = &body[..body.len().min(max)];
-    let text = String::from_utf8_lossy(head);
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if body.len() > max {
-        out.push('…');
-    }
-    format!("{out:?}")
-}

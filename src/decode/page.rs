@@ -7,8 +7,9 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::json::CowStr;
 use super::row::{RowSink, RowsSeed};
-use super::{DecodeError, DecodeStats, body_snippet};
+use super::{DecodeError, DecodeStats};
 use crate::batch::UsageBatchBuilder;
+use crate::text::body_snippet;
 
 /// Rows per page the API sends; builders are sized for it.
 const PAGE_ROWS: usize = 1000;

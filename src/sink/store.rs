@@ -26,17 +26,23 @@ pub struct Lake {
 impl Lake {
     /// A full URL for an object path, for summaries and messages.
     pub fn object_url(&self, path: &Path) -> String {
-        let mut u = self.url.clone();
-        u.set_path(&format!("/{}", path.as_ref()));
-        u.to_string()
+        let rel: Vec<String> = match path.prefix_match(&self.prefix) {
+            Some(parts) => parts.map(|p| p.as_ref().to_string()).collect(),
+            None => vec![path.to_string()],
+        };
+        format!(
+            "{}/{}",
+            self.url.as_str().trim_end_matches('/'),
+            rel.join("/")
+        )
     }
 
-    /// Wraps a store error with the store and object it concerns.
+    /// Wraps a store error with the store and object it concerns, secrets redacted.
     pub fn error(&self, path: &Path, source: object_store::Error) -> SinkError {
         SinkError::Store {
             store: self.url.to_string(),
             object: path.to_string(),
-            source,
+            reason: super::redact_secrets(&crate::text::error_chain(&source)),
         }
     }
 }
@@ -63,9 +69,24 @@ pub fn dest_url(dest: &str) -> Result<Url, SinkError> {
     Url::from_directory_path(&abs).map_err(|()| err("not an absolute path".into()))
 }
 
+/// URL schemes `--dest` accepts.
+pub const SCHEMES: [&str; 7] = ["file", "s3", "s3a", "az", "azure", "abfs", "abfss"];
+
 /// Opens the lake named by `--dest`.
 pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
     let url = dest_url(dest)?;
+    let azure_or_s3_https = url.scheme() == "https"
+        && url.host_str().is_some_and(|h| {
+            h.ends_with(".blob.core.windows.net")
+                || h.ends_with(".dfs.core.windows.net")
+                || h.ends_with("amazonaws.com")
+        });
+    if !SCHEMES.contains(&url.scheme()) && !azure_or_s3_https {
+        return Err(SinkError::Destination {
+            dest: redact(dest),
+            reason: "unsupported scheme; use a path, file://, s3://, az://, azure://, abfs[s]:// or https://<account>.blob.core.windows.net/<container>/".into(),
+        });
+    }
     if url.scheme() == "file" {
         let dir = url.to_file_path().map_err(|()| SinkError::Destination {
             dest: redact(dest),

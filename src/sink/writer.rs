@@ -109,12 +109,11 @@ impl PartitionWriter {
         let (bytes_tx, bytes_rx) = mpsc::channel::<UploadMsg>(2);
         let props = writer_properties(settings);
         let object = upload_path.to_string();
-        let part_bytes = settings.part_bytes;
-        let encoder = tokio::task::spawn_blocking(move || {
-            encode_loop(batch_rx, bytes_tx, props, part_bytes, &object)
-        });
-        let buf = BufWriter::with_capacity(lake.store.clone(), upload_path.clone(), part_bytes)
-            .with_max_concurrency(settings.upload_concurrency);
+        let encoder =
+            tokio::task::spawn_blocking(move || encode_loop(batch_rx, bytes_tx, props, &object));
+        let buf =
+            BufWriter::with_capacity(lake.store.clone(), upload_path.clone(), settings.part_bytes)
+                .with_max_concurrency(settings.upload_concurrency);
         let uploader = tokio::spawn(upload_loop(
             bytes_rx,
             buf,
@@ -241,7 +240,6 @@ fn encode_loop(
     rx: Receiver<EncoderMsg>,
     out: mpsc::Sender<UploadMsg>,
     props: WriterProperties,
-    part_bytes: usize,
     object: &str,
 ) -> Result<(), SinkError> {
     let encode_err = |source| SinkError::Encode {
@@ -261,7 +259,9 @@ fn encode_loop(
         match msg {
             EncoderMsg::Batch(batch) => {
                 writer.write(&batch).map_err(encode_err)?;
-                if !send(&mut writer, part_bytes) {
+                // Bytes appear once per flushed row group; hand them over at once so the
+                // encoder never holds more than one row group.
+                if !send(&mut writer, 1) {
                     return Ok(()); // uploader failed; it reports the error
                 }
             }
@@ -303,10 +303,7 @@ async fn upload_loop(
                     return Err(SinkError::Store {
                         store: lake.url.to_string(),
                         object: path.to_string(),
-                        source: object_store::Error::Generic {
-                            store: "upload",
-                            source: Box::new(e),
-                        },
+                        reason: super::redact_secrets(&crate::text::error_chain(&e)),
                     });
                 }
                 debug!(object = %path, bytes = written, "upload complete");

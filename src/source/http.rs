@@ -11,7 +11,7 @@ use url::Url;
 use super::paging::{Cursor, scan_envelope};
 use super::retry::{RetryConfig, is_retryable_status, server_wait};
 use super::{ApiKey, PageStream, RawPage, SourceError};
-use crate::decode::body_snippet;
+use crate::text::{body_snippet, error_chain};
 
 /// Settings of the HTTP source.
 #[derive(Debug, Clone)]
@@ -220,16 +220,4 @@ enum Attempt {
         error: SourceError,
         wait: Option<Duration>,
     },
-}
-
-/// An error and its sources on one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
 }

@@ -96,8 +96,12 @@ pub struct ReadBack {
 }
 
 pub fn read_partition(file: &Path) -> ReadBack {
-    let f = std::fs::File::open(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    let builder = ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    read_parquet(bytes::Bytes::from(bytes))
+}
+
+pub fn read_parquet(bytes: bytes::Bytes) -> ReadBack {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap();
     let meta = builder.metadata().clone();
     let fm = meta.file_metadata();
     let metadata = fm

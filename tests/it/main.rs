@@ -7,3 +7,4 @@ mod archive_local;
 mod cli_args;
 mod failures;
 mod replay;
+mod stores;

@@ -1,0 +1,288 @@
+//! The same behavioural suite over every destination: local disk, S3 (moto) and Azure Blob
+//! (Azurite). The emulators are started by `scripts/test.sh`, which exports
+//! `EAUA_TEST_S3_URL` / `EAUA_TEST_AZURE_URL` and the standard `AWS_*` / `AZURE_*` variables.
+//! Outside CI a missing emulator skips its test with a message; in CI it fails.
+
+use std::sync::Arc;
+
+use ea_usage_archiver::sim::SimConfig;
+use ea_usage_archiver::sim::data::month_totals;
+use ea_usage_archiver::source::ApiVersion;
+use futures::TryStreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+
+use crate::common::*;
+
+/// A lake destination the suite runs against.
+pub struct Target {
+    pub url: String,
+    pub store: Arc<dyn ObjectStore>,
+    pub prefix: Path,
+    pub kind: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Target {
+    pub fn local() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().to_str().unwrap().to_string();
+        let file_url = url::Url::from_directory_path(dir.path()).unwrap();
+        let (store, prefix) = object_store::parse_url_opts(&file_url, std::env::vars()).unwrap();
+        Self {
+            url,
+            store: Arc::from(store),
+            prefix,
+            kind: "local",
+            _dir: Some(dir),
+        }
+    }
+
+    /// A fresh prefix in the emulator named by `var`, or `None` (skip) outside CI.
+    pub fn cloud(var: &str, kind: &'static str) -> Option<Self> {
+        let Ok(base) = std::env::var(var) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{var} must be set in CI (scripts/test.sh starts the emulators)"
+            );
+            eprintln!("skipping the {kind} suite: {var} is not set (run scripts/test.sh)");
+            return None;
+        };
+        let unique = format!(
+            "t{}-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos(),
+            std::process::id()
+        );
+        let url = format!("{}/{unique}", base.trim_end_matches('/'));
+        let (store, prefix) =
+            object_store::parse_url_opts(&url::Url::parse(&url).unwrap(), std::env::vars())
+                .unwrap();
+        Some(Self {
+            url,
+            store: Arc::from(store),
+            prefix,
+            kind,
+            _dir: None,
+        })
+    }
+
+    fn path(&self, rel: &str) -> Path {
+        rel.split('/')
+            .fold(self.prefix.clone(), |p, part| p.join(part))
+    }
+
+    pub async fn read(&self, rel: &str) -> ReadBack {
+        let bytes = self.bytes(rel).await;
+        read_parquet(bytes)
+    }
+
+    pub async fn bytes(&self, rel: &str) -> bytes::Bytes {
+        let p = self.path(rel);
+        self.store
+            .get(&p)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", p))
+            .bytes()
+            .await
+            .unwrap()
+    }
+
+    /// Every object below the prefix, relative, sorted.
+    pub async fn objects(&self) -> Vec<String> {
+        let metas: Vec<_> = self
+            .store
+            .list(Some(&self.prefix))
+            .try_collect()
+            .await
+            .unwrap();
+        let mut out: Vec<String> = metas
+            .iter()
+            .map(|m| {
+                m.location
+                    .prefix_match(&self.prefix)
+                    .unwrap()
+                    .map(|p| p.as_ref().to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// In-progress multipart uploads / uncommitted blocks left in the emulator, via
+    /// `scripts/s3_leftovers.py` (needs `EAUA_PYTHON`); `None` when not checkable.
+    pub async fn pending_uploads(&self) -> Option<Vec<String>> {
+        let kind = match self.kind {
+            "s3" => "s3",
+            "azure" => "azure",
+            _ => return Some(vec![]),
+        };
+        let python = std::env::var("EAUA_PYTHON").ok()?;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/s3_leftovers.py");
+        let out = tokio::process::Command::new(python)
+            .args([script, kind, self.prefix.as_ref()])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        Some(
+            v["pending_uploads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.to_string())
+                .collect(),
+        )
+    }
+}
+
+const FILE_01: &str = "enrollment=1234567/year=2024/month=01/usage-details.parquet";
+const FILE_02: &str = "enrollment=1234567/year=2024/month=02/usage-details.parquet";
+
+fn totals(rows: u64, month: u32) -> (u64, i128) {
+    let mut cfg = SimConfig::new(KEY);
+    cfg.rows_per_month = Some(rows);
+    month_totals(&cfg.month(ENROLLMENT, 2024, month, ApiVersion::V2))
+}
+
+async fn run(sim_rows: u64, faults: &[&str], dest: &str, extra: &[&str]) -> std::process::Output {
+    let sim = start_sim(Some(sim_rows), faults).await;
+    let url = sim.base_url();
+    let out = archive(&args(&url, dest, extra), Some(KEY)).await;
+    sim.stop().await;
+    assert!(!stderr(&out).contains(KEY) && !stdout(&out).contains(KEY));
+    out
+}
+
+/// The suite: two months read back exactly, a re-run replaces, a cut-off run leaves the
+/// previous object and nothing else, an empty month is a valid file, raw pages land too.
+pub async fn suite(t: Target) {
+    let dest = t.url.clone();
+    // 1. Two months, exact values.
+    let out = run(
+        2500,
+        &[],
+        &dest,
+        &["--month", "2024-01", "--month", "2024-02", "--keep-raw"],
+    )
+    .await;
+    assert!(out.status.success(), "[{}] {}", t.kind, stderr(&out));
+    let s = summary(&out);
+    for (file, m) in [(FILE_01, 1), (FILE_02, 2)] {
+        let rb = t.read(file).await;
+        let (rows, total) = totals(2500, m);
+        assert_eq!(rb.batch.num_rows() as u64, rows, "[{}] {file}", t.kind);
+        assert_eq!(decimal_sum(&rb.batch, "cost"), total, "[{}] {file}", t.kind);
+        assert_eq!(
+            map_at(&rb.batch, "tags", 0).unwrap()[1],
+            ("costCenter".to_string(), Some("1234".to_string()))
+        );
+    }
+    let run_id = s["run_id"].as_str().unwrap();
+    let path = s["partitions"][0]["path"].as_str().unwrap();
+    assert!(path.ends_with(FILE_01), "[{}] summary path {path}", t.kind);
+    let objects = t.objects().await;
+    let raw: Vec<&String> = objects.iter().filter(|o| o.starts_with("_raw/")).collect();
+    assert_eq!(
+        raw.len(),
+        6,
+        "[{}] 3 raw pages per month: {objects:?}",
+        t.kind
+    );
+    assert!(raw[0].contains(run_id));
+
+    // 2. Re-run January with fewer rows: replaced, not duplicated.
+    let out = run(1300, &[], &dest, &["--month", "2024-01"]).await;
+    assert!(out.status.success(), "[{}] {}", t.kind, stderr(&out));
+    let rb = t.read(FILE_01).await;
+    assert_eq!(rb.batch.num_rows(), 1300, "[{}]", t.kind);
+    assert_eq!(decimal_sum(&rb.batch, "cost"), totals(1300, 1).1);
+    let data: Vec<String> = t
+        .objects()
+        .await
+        .into_iter()
+        .filter(|o| !o.starts_with("_raw/"))
+        .collect();
+    assert_eq!(
+        data,
+        vec![FILE_01.to_string(), FILE_02.to_string()],
+        "[{}]",
+        t.kind
+    );
+
+    // 3. A run cut off mid-stream, after the multipart upload has begun (small row groups,
+    //    5 MiB parts): the previous object is intact and nothing is left behind.
+    let before = t.bytes(FILE_01).await;
+    let cut = [
+        "--month",
+        "2024-01",
+        "--keep-raw",
+        "--row-group-rows",
+        "8192",
+        "--upload-part-bytes",
+        "5242880",
+    ];
+    let out = run(200_000, &["truncate@190"], &dest, &cut).await;
+    assert_eq!(out.status.code(), Some(6), "[{}] {}", t.kind, stderr(&out));
+    assert!(
+        stderr(&out).contains("page 190"),
+        "[{}] {}",
+        t.kind,
+        stderr(&out)
+    );
+    assert_eq!(
+        t.bytes(FILE_01).await,
+        before,
+        "[{}] previous object must be untouched",
+        t.kind
+    );
+    let after: Vec<String> = t.objects().await;
+    // Step 2 wrote no raw pages, so the store holds exactly what step 1 left.
+    assert_eq!(
+        after, objects,
+        "[{}] stray objects after a failed run",
+        t.kind
+    );
+    if let Some(pending) = t.pending_uploads().await {
+        assert!(
+            pending.is_empty(),
+            "[{}] multipart upload left open: {pending:?}",
+            t.kind
+        );
+    }
+
+    // 4. A month with no rows is a valid zero-row file.
+    let out = run(0, &[], &dest, &["--month", "2024-02"]).await;
+    assert!(out.status.success(), "[{}] {}", t.kind, stderr(&out));
+    let rb = t.read(FILE_02).await;
+    assert_eq!(rb.batch.num_rows(), 0);
+    assert_eq!(rb.metadata["ea_usage_archiver.row_count"], "0");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_disk_suite() {
+    suite(Target::local()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_suite() {
+    if let Some(t) = Target::cloud("EAUA_TEST_S3_URL", "s3") {
+        suite(t).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_blob_suite() {
+    if let Some(t) = Target::cloud("EAUA_TEST_AZURE_URL", "azure") {
+        suite(t).await;
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the reader tests' lake from the built-in simulator:
+#   enrollment 1234567 (API v2) 2024-01 and 2024-02, enrollment 7654321 (API v1) 2024-01,
+# 2,500 rows a month (3 pages). Writes LAKE_DIR/../expected.json with the simulator's own
+# exact totals: {"<enrollment>": {"YYYY-MM": {"rows": N, "cost_total": "…"}}}.
+# Usage: tests/readers/make_lake.sh LAKE_DIR   (binary: $EAUA_BIN, default target/debug/…)
+set -euo pipefail
+lake="${1:?usage: make_lake.sh LAKE_DIR}"
+bin="${EAUA_BIN:-target/debug/ea-usage-archiver}"
+rows=2500
+export EA_API_KEY=somekey   # the simulator's and the archiver's key; not a secret
+
+mkdir -p "$lake"
+lake="$(cd "$lake" && pwd)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+log="$(mktemp)"
+sim_pid=""
+cleanup() {
+  if [[ -n "$sim_pid" ]]; then kill -TERM "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  rm -f "$log"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$bin" simulate --listen "127.0.0.1:$port" --rows-per-month "$rows" 2>"$log" &
+sim_pid=$!
+for _ in $(seq 100); do
+  grep -q "listening on" "$log" && break
+  kill -0 "$sim_pid" 2>/dev/null || { cat "$log" >&2; echo "make_lake: simulator exited" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "listening on" "$log" || { cat "$log" >&2; echo "make_lake: simulator not ready" >&2; exit 1; }
+
+archive() { "$bin" archive --base-url "http://127.0.0.1:$port" --dest "$lake" "$@" >/dev/null; }
+archive --enrollment 1234567 --month 2024-01 --month 2024-02 --keep-raw   # _raw/ must be ignored
+archive --enrollment 7654321 --api-version v1 --month 2024-01
+
+totals() { "$bin" sim-totals --rows-per-month "$rows" "$@"; }
+{
+  printf '{"1234567":%s,' "$(totals --enrollment 1234567 --month 2024-01 --month 2024-02)"
+  printf '"7654321":%s}\n' "$(totals --enrollment 7654321 --api-version v1 --month 2024-01)"
+} >"$lake/../expected.json"
+echo "make_lake: $lake ($(find "$lake" -name '*.parquet' | wc -l) files), expected totals in $(cd "$lake/.." && pwd)/expected.json"
