@@ -107,14 +107,20 @@ EOF
 }
 
 stop() {
-    local name pid
-    for name in EAUA_MOTO_PID:moto_server EAUA_AZURITE_PID:azurite-blob; do
-        pid=$(live_pid "${name%%:*}" "${name#*:}") || continue
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-        log "stopped ${name#*:} (pid $pid)"
-    done
+    local pids=() pid alive
+    pid=$(live_pid EAUA_MOTO_PID moto_server) && pids+=("$pid")
+    pid=$(live_pid EAUA_AZURITE_PID azurite-blob) && pids+=("$pid")
+    if ((${#pids[@]})); then
+        kill "${pids[@]}" 2>/dev/null || true
+        for _ in $(seq 50); do # up to 5 s for both to exit
+            alive=0
+            for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+            ((alive)) || break
+            sleep 0.1
+        done
+        kill -9 "${pids[@]}" 2>/dev/null || true
+        log "stopped pid ${pids[*]}"
+    fi
     rm -f "$ENV_FILE"
 }
 

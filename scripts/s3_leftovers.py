@@ -13,7 +13,9 @@ Emulator settings: see emu_clients.py.
 
 import argparse
 import json
+import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 from emu_clients import blob_service, s3_client
 
 

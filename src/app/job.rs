@@ -77,6 +77,9 @@ pub async fn archive_partition(
             return Err(e.into());
         }
     };
+    if let Some(raw) = &raw {
+        raw.promote().await?;
+    }
     info!(
         rows = stats.rows,
         pages = page_count,

@@ -2,9 +2,13 @@
 //!
 //! ```text
 //! <dest>/enrollment=<n>/year=<yyyy>/month=<mm>/usage-details.parquet   the month (one object)
-//! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.parquet.tmp  local-disk staging
 //! <dest>/_raw/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>/page-00001.json.zst  --keep-raw
+//! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.parquet.tmp  local-disk upload
+//! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.raw/page-00001.json.zst
 //! ```
+//! Everything of a run in flight lives under the partition's `_staging/` folder, which the next
+//! run of the same partition clears, so even a killed run leaves nothing behind for long.
+//! Raw pages move to `_raw/` only after the month's object is committed.
 //! Folders starting with `_` are skipped by Spark, Hive and Athena; staged files do not end in
 //! `.parquet`, so glob readers (DuckDB, DataFusion) skip them too.
 
@@ -56,9 +60,14 @@ pub fn data_path(prefix: &Path, key: &PartitionKey) -> Path {
     join(prefix, &format!("{}/{DATA_FILE}", key.hive_path()))
 }
 
+/// The partition's staging folder relative to the lake root.
+pub fn staging_rel(key: &PartitionKey) -> String {
+    format!("{STAGING_DIR}/{}", key.hive_path())
+}
+
 /// The folder of the partition's staged uploads.
 pub fn staging_dir(prefix: &Path, key: &PartitionKey) -> Path {
-    join(prefix, &format!("{STAGING_DIR}/{}", key.hive_path()))
+    join(prefix, &staging_rel(key))
 }
 
 /// A run's staged upload of the partition.
@@ -74,15 +83,27 @@ pub fn raw_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
     join(prefix, &format!("{RAW_DIR}/{}/{run_id}", key.hive_path()))
 }
 
-/// One raw page of a run.
+/// The file name of raw page `page`.
+pub fn raw_page_name(page: u64) -> String {
+    format!("page-{page:05}.json.zst")
+}
+
+/// One committed raw page of a run.
 pub fn raw_page_path(prefix: &Path, key: &PartitionKey, run_id: &str, page: u64) -> Path {
+    raw_dir(prefix, key, run_id).join(raw_page_name(page).as_str())
+}
+
+/// The staging folder of a run's raw pages.
+pub fn raw_staging_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
     join(
         prefix,
-        &format!(
-            "{RAW_DIR}/{}/{run_id}/page-{page:05}.json.zst",
-            key.hive_path()
-        ),
+        &format!("{STAGING_DIR}/{}/{run_id}.raw", key.hive_path()),
     )
+}
+
+/// One staged raw page of a run.
+pub fn raw_staging_page_path(prefix: &Path, key: &PartitionKey, run_id: &str, page: u64) -> Path {
+    raw_staging_dir(prefix, key, run_id).join(raw_page_name(page).as_str())
 }
 
 #[cfg(test)]
@@ -115,6 +136,10 @@ mod tests {
         assert_eq!(
             raw_page_path(&prefix, &key(), "r1", 3).as_ref(),
             "lake/root/_raw/enrollment=1234567/year=2017/month=04/r1/page-00003.json.zst"
+        );
+        assert_eq!(
+            raw_staging_page_path(&prefix, &key(), "r1", 3).as_ref(),
+            "lake/root/_staging/enrollment=1234567/year=2017/month=04/r1.raw/page-00003.json.zst"
         );
         assert_eq!(key().month_label(), "2017-04");
     }

@@ -1,10 +1,14 @@
-//! `--keep-raw`: every page fetched, zstd-compressed, under
-//! `<dest>/_raw/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>/page-NNNNN.json.zst`.
-//! Each page is one atomic PUT; a failed run deletes its raw folder. `--from-dir` reads it back.
+//! `--keep-raw`: every page fetched, zstd-compressed. Pages are staged under
+//! `<dest>/_staging/…/<run-id>.raw/` while the run is in flight and moved to
+//! `<dest>/_raw/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>/page-NNNNN.json.zst` once the
+//! month's object is committed, so a failed or killed run leaves no raw pages in `_raw/`.
+//! `--from-dir` reads the folder back.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use object_store::ObjectStoreExt;
-use object_store::path::Path;
 
 use super::layout::{self, PartitionKey};
 use super::writer::clear_prefix;
@@ -16,6 +20,8 @@ pub struct RawArchive {
     lake: Lake,
     key: PartitionKey,
     run_id: String,
+    /// Highest page number staged.
+    pages: Arc<AtomicU64>,
 }
 
 impl RawArchive {
@@ -25,41 +31,58 @@ impl RawArchive {
             lake: lake.clone(),
             key: key.clone(),
             run_id: run_id.to_string(),
+            pages: Arc::new(AtomicU64::new(0)),
         }
     }
 
-    /// The folder's URL.
+    /// The committed folder's URL.
     pub fn url(&self) -> String {
-        self.lake.object_url(&self.dir())
+        self.lake
+            .object_url(&layout::raw_dir(&self.lake.prefix, &self.key, &self.run_id))
     }
 
-    fn dir(&self) -> Path {
-        layout::raw_dir(&self.lake.prefix, &self.key, &self.run_id)
-    }
-
-    /// Compresses and stores one page.
+    /// Compresses and stages one page.
     pub async fn put_page(&self, number: u64, body: Bytes) -> Result<(), SinkError> {
-        let path = layout::raw_page_path(&self.lake.prefix, &self.key, &self.run_id, number);
+        let path =
+            layout::raw_staging_page_path(&self.lake.prefix, &self.key, &self.run_id, number);
+        let internal = |reason: String| SinkError::Internal {
+            object: path.to_string(),
+            reason,
+        };
         let compressed = tokio::task::spawn_blocking(move || zstd::encode_all(body.as_ref(), 3))
             .await
-            .map_err(|e| SinkError::Internal {
-                object: path.to_string(),
-                reason: e.to_string(),
-            })?
-            .map_err(|e| SinkError::Internal {
-                object: path.to_string(),
-                reason: format!("zstd: {e}"),
-            })?;
+            .map_err(|e| internal(e.to_string()))?
+            .map_err(|e| internal(format!("zstd: {e}")))?;
         self.lake
             .store
             .put(&path, Bytes::from(compressed).into())
             .await
             .map_err(|e| self.lake.error(&path, e))?;
+        self.pages.fetch_max(number, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Removes every page of this run (after a failure).
+    /// Moves every staged page into `_raw/` (after the month's object is committed).
+    pub async fn promote(&self) -> Result<(), SinkError> {
+        let (prefix, key, run) = (&self.lake.prefix, &self.key, self.run_id.as_str());
+        for page in 1..=self.pages.load(Ordering::Relaxed) {
+            let from = layout::raw_staging_page_path(prefix, key, run, page);
+            let to = layout::raw_page_path(prefix, key, run, page);
+            self.lake
+                .store
+                .rename(&from, &to)
+                .await
+                .map_err(|e| self.lake.error(&to, e))?;
+        }
+        Ok(())
+    }
+
+    /// Removes every staged page of this run (after a failure).
     pub async fn discard(&self) -> Result<(), SinkError> {
-        clear_prefix(&self.lake, &self.dir()).await
+        clear_prefix(
+            &self.lake,
+            &layout::raw_staging_dir(&self.lake.prefix, &self.key, &self.run_id),
+        )
+        .await
     }
 }

@@ -19,11 +19,16 @@ pub struct Lake {
     pub prefix: Path,
     /// The lake's URL for messages: no credentials, no query string.
     pub url: Url,
-    /// Whether the store is the local file system (atomic rename available).
-    pub local: bool,
+    /// The lake's directory when the store is the local file system (atomic rename available).
+    pub local_root: Option<std::path::PathBuf>,
 }
 
 impl Lake {
+    /// Whether the store is the local file system.
+    pub fn is_local(&self) -> bool {
+        self.local_root.is_some()
+    }
+
     /// A full URL for an object path, for summaries and messages.
     pub fn object_url(&self, path: &Path) -> String {
         let rel: Vec<String> = match path.prefix_match(&self.prefix) {
@@ -87,7 +92,7 @@ pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
             reason: "unsupported scheme; use a path, file://, s3://, az://, azure://, abfs[s]:// or https://<account>.blob.core.windows.net/<container>/".into(),
         });
     }
-    if url.scheme() == "file" {
+    let local_root = if url.scheme() == "file" {
         let dir = url.to_file_path().map_err(|()| SinkError::Destination {
             dest: redact(dest),
             reason: "not a local path".into(),
@@ -96,7 +101,10 @@ pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
             dest: redact(dest),
             reason: format!("cannot create the directory: {e}"),
         })?;
-    }
+        Some(dir)
+    } else {
+        None
+    };
     let (store, prefix) = object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| {
         SinkError::Destination {
             dest: redact(dest),
@@ -110,7 +118,7 @@ pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
     Ok(Lake {
         store: Arc::from(store),
         prefix,
-        local: url.scheme() == "file",
+        local_root,
         url: shown,
     })
 }

@@ -99,8 +99,9 @@ impl PartitionWriter {
         settings: &WriteSettings,
     ) -> Result<Self, SinkError> {
         let final_path = layout::data_path(&lake.prefix, key);
-        let upload_path = if lake.local {
-            clear_prefix(lake, &layout::staging_dir(&lake.prefix, key)).await?;
+        // Whatever a killed run of this partition left in flight goes first.
+        clear_staging(lake, key).await?;
+        let upload_path = if lake.is_local() {
             layout::staging_path(&lake.prefix, key, run_id)
         } else {
             final_path.clone()
@@ -230,7 +231,7 @@ impl PartitionWriter {
         if let Some(up) = self.uploader.take() {
             let _ = up.await; // the uploader aborts itself when it gets no Commit
         }
-        if self.lake.local {
+        if self.lake.is_local() {
             let _ = self.lake.store.delete(&self.upload_path).await;
         }
     }
@@ -316,6 +317,25 @@ async fn upload_loop(
         object: path.to_string(),
         reason: "upload aborted".into(),
     })
+}
+
+/// Clears the partition's staging folder. On local disk the folder is removed directly:
+/// `object_store` hides its own in-progress upload files (`name#N`) from listings.
+async fn clear_staging(lake: &Lake, key: &PartitionKey) -> Result<(), SinkError> {
+    let dir = layout::staging_dir(&lake.prefix, key);
+    if let Some(root) = &lake.local_root {
+        let fs_dir = root.join(layout::staging_rel(key));
+        return match tokio::fs::remove_dir_all(&fs_dir).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(SinkError::Store {
+                store: lake.url.to_string(),
+                object: dir.to_string(),
+                reason: format!("cannot clear stale staged files: {e}"),
+            }),
+        };
+    }
+    clear_prefix(lake, &dir).await
 }
 
 /// Deletes every object under `prefix` (stale staged uploads of killed runs).

@@ -5,6 +5,7 @@ mod common;
 
 mod archive_local;
 mod cli_args;
+mod crash;
 mod failures;
 mod replay;
 mod stores;

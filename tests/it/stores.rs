@@ -92,6 +92,10 @@ impl Target {
 
     /// Every object below the prefix, relative, sorted.
     pub async fn objects(&self) -> Vec<String> {
+        if let Some(dir) = &self._dir {
+            // The file system itself: object_store hides in-progress upload files.
+            return files_below(dir.path());
+        }
         let metas: Vec<_> = self
             .store
             .list(Some(&self.prefix))
