@@ -57,8 +57,7 @@ wait_up() { # NAME PID PORT LOG
         if ! kill -0 "$2" 2>/dev/null || ((SECONDS >= deadline)); then
             log "$1 did not come up on port $3; last lines of $4:"
             tail -n 30 "$4" >&2 || true
-            kill "$2" 2>/dev/null || true
-            exit 1
+            return 1
         fi
         sleep 0.1
     done
@@ -83,6 +82,8 @@ print(*(x.getsockname()[1] for x in s))')
     "$NPM_DIR/node_modules/.bin/azurite-blob" --inMemoryPersistence --disableTelemetry \
         --blobHost 127.0.0.1 --blobPort "$az_port" </dev/null >"$LOGS/azurite.log" 2>&1 &
     azurite=$!
+    # Until everything is ready, any failure stops both and leaves no env file.
+    trap 'kill "$moto" "$azurite" 2>/dev/null; rm -f "$ENV_FILE"' EXIT
     wait_up moto "$moto" "$s3_port" "$LOGS/moto.log"
     wait_up azurite "$azurite" "$az_port" "$LOGS/azurite.log"
 
@@ -103,6 +104,7 @@ export EAUA_MOTO_PID=$moto
 export EAUA_AZURITE_PID=$azurite
 EOF
     (. "$ENV_FILE" && "$PY" scripts/emu_clients.py create "$BUCKET")
+    trap - EXIT
     log "moto on :$s3_port (pid $moto), azurite on :$az_port (pid $azurite); env: $ENV_FILE"
 }
 

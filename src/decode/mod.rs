@@ -11,6 +11,9 @@ mod page;
 pub mod row;
 pub mod tags;
 
+#[cfg(test)]
+mod proptests;
+
 pub use page::{DecodedPage, decode_page};
 
 /// Per-page (and, summed, per-partition) counters.
