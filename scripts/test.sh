@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit and integration tests.
-# Installs what the tests need first, so it runs the same on a fresh machine and in CI.
+# The whole test suite, as CI runs it:
+#   formatting and lints; the Python virtualenv (readers, emulator clients); the S3 (moto) and
+#   Azure Blob (Azurite) emulators on 127.0.0.1; unit, property and integration tests (the
+#   integration tests run the real binary against the built-in EA API simulator and every
+#   destination); then the lake read back by Spark, DataFusion, DuckDB and pyarrow.
+# Installs what it needs first, so it runs the same on a fresh machine and in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+cleanup() {
+    bash scripts/emulators.sh stop >/dev/null 2>&1 || true
+    rm -f "$log"
+}
+trap cleanup EXIT
 
 echo "== toolchain"
 cargo --version
@@ -16,8 +24,20 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 
+echo "== python virtualenv"
+bash scripts/python-env.sh
+
+echo "== storage emulators"
+bash scripts/emulators.sh start
+# shellcheck disable=SC1090
+source "$(bash scripts/emulators.sh env)"
+
 echo "== cargo test"
 cargo test --locked --lib --test it 2>&1 | tee -a "$log"
+
+echo "== readers (Spark, DataFusion, DuckDB, pyarrow)"
+EAUA_BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/ea-usage-archiver" \
+    bash tests/readers/run.sh 2>&1 | tee -a "$log"
 
 # One closing line for the whole suite.
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use futures::StreamExt;
-use tracing::{error, info};
+use tracing::{Instrument, error, info};
 
 use crate::config::{ArchiveConfig, SourceConfig};
 use crate::error::RunError;
@@ -28,6 +28,11 @@ pub fn new_run_id() -> String {
 /// destination, HTTP client) is an `Err`. Partition failures are in the summary.
 pub async fn run_archive(cfg: ArchiveConfig) -> Result<RunSummary, RunError> {
     let run_id = new_run_id();
+    let span = tracing::info_span!("run", run_id = %run_id);
+    run_with_id(cfg, run_id).instrument(span).await
+}
+
+async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, RunError> {
     let lake = open_lake(&cfg.dest)?;
     let http = match &cfg.source {
         SourceConfig::Api { key, http } => Some(Arc::new(

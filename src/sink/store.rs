@@ -105,12 +105,11 @@ pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
     } else {
         None
     };
-    let (store, prefix) = object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| {
-        SinkError::Destination {
+    let (store, prefix) =
+        object_store::parse_url_opts(&url, store_env()).map_err(|e| SinkError::Destination {
             dest: redact(dest),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     let mut shown = url.clone();
     shown.set_query(None);
     let _ = shown.set_password(None);
@@ -121,6 +120,15 @@ pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
         local_root,
         url: shown,
     })
+}
+
+/// The environment variables handed to `object_store`: only `AWS_*` and `AZURE_*`.
+/// (`parse_url_opts` also accepts bare names such as `TIMEOUT` or `REGION`, which an
+/// unrelated variable on a worker could set by accident.)
+pub fn store_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("AWS_") || k.starts_with("AZURE_"))
+        .collect()
 }
 
 /// The destination with any query string (SAS token) and password removed.

@@ -7,5 +7,6 @@ mod archive_local;
 mod cli_args;
 mod crash;
 mod failures;
+mod logs;
 mod replay;
 mod stores;

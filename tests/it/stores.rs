@@ -28,7 +28,9 @@ impl Target {
         let dir = tempfile::tempdir().unwrap();
         let url = dir.path().to_str().unwrap().to_string();
         let file_url = url::Url::from_directory_path(dir.path()).unwrap();
-        let (store, prefix) = object_store::parse_url_opts(&file_url, std::env::vars()).unwrap();
+        let (store, prefix) =
+            object_store::parse_url_opts(&file_url, ea_usage_archiver::sink::store::store_env())
+                .unwrap();
         Self {
             url,
             store: Arc::from(store),
@@ -57,9 +59,11 @@ impl Target {
             std::process::id()
         );
         let url = format!("{}/{unique}", base.trim_end_matches('/'));
-        let (store, prefix) =
-            object_store::parse_url_opts(&url::Url::parse(&url).unwrap(), std::env::vars())
-                .unwrap();
+        let (store, prefix) = object_store::parse_url_opts(
+            &url::Url::parse(&url).unwrap(),
+            ea_usage_archiver::sink::store::store_env(),
+        )
+        .unwrap();
         Some(Self {
             url,
             store: Arc::from(store),
@@ -117,13 +121,14 @@ impl Target {
         out
     }
 
-    /// In-progress multipart uploads / uncommitted blocks left in the emulator, via
-    /// `scripts/s3_leftovers.py` (needs `EAUA_PYTHON`); `None` when not checkable.
+    /// In-progress S3 multipart uploads left in moto, via `scripts/s3_leftovers.py` (needs
+    /// `EAUA_PYTHON`); `None` when not checkable. Azure is not checked: `object_store`'s abort
+    /// cannot delete staged blocks there (the service expires them after 7 days), and they are
+    /// never visible as a blob.
     pub async fn pending_uploads(&self) -> Option<Vec<String>> {
         let kind = match self.kind {
             "s3" => "s3",
-            "azure" => "azure",
-            _ => return Some(vec![]),
+            _ => return None,
         };
         let python = std::env::var("EAUA_PYTHON").ok()?;
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/s3_leftovers.py");
