@@ -17,6 +17,7 @@
 //! EA API simulator used by `simulate`, `demo` and the tests.
 #![warn(missing_docs)]
 
+pub mod alloc_tuning;
 pub mod app;
 pub mod batch;
 pub mod cli;

@@ -6,6 +6,7 @@ use clap::Parser;
 use ea_usage_archiver::{cli::Cli, commands, logging};
 
 fn main() -> ExitCode {
+    ea_usage_archiver::alloc_tuning::tune();
     let cli = Cli::parse();
     logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

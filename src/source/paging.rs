@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -17,7 +18,8 @@ use url::Url;
 pub struct Cursor {
     base: Url,
     allowed_hosts: Vec<String>,
-    seen: HashSet<String>,
+    /// Hashes of every URL fetched (8 bytes a page, so long months stay small).
+    seen: HashSet<u64>,
     max_pages: u64,
     fetched: u64,
 }
@@ -26,7 +28,7 @@ impl Cursor {
     /// A cursor starting at `first`.
     pub fn new(base: Url, allowed_hosts: Vec<String>, max_pages: u64, first: &Url) -> Self {
         let mut seen = HashSet::new();
-        seen.insert(first.as_str().to_owned());
+        seen.insert(url_hash(first));
         Self {
             base,
             allowed_hosts: allowed_hosts
@@ -67,7 +69,7 @@ impl Cursor {
                 self.max_pages
             ));
         }
-        if !self.seen.insert(url.as_str().to_owned()) {
+        if !self.seen.insert(url_hash(&url)) {
             return Err(format!(
                 "nextLink repeats a URL already fetched in this run ({}): the API is looping",
                 url
@@ -84,6 +86,12 @@ impl Cursor {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         url.scheme() == self.base.scheme() && self.allowed_hosts.contains(&host)
     }
+}
+
+fn url_hash(url: &Url) -> u64 {
+    let mut h = DefaultHasher::new();
+    url.as_str().hash(&mut h);
+    h.finish()
 }
 
 /// Scheme, host and port equal, with default ports (`:443`, `:80`) normalised.
