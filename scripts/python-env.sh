@@ -8,12 +8,15 @@ venv="${EAUA_VENV:-.venv}"
 req=tests/readers/requirements.txt
 py="${PYTHON:-python3}"
 
-want="$(sha256sum "$req" | cut -d' ' -f1) $("$py" -c 'import sys; print(sys.version.split()[0])')"
+pyver() { "$1" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null || true; }
+want="$(sha256sum "$req" | cut -d' ' -f1) $(pyver "$py")"
 stamp="$venv/.requirements.stamp"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   echo "python-env: $venv is up to date"
 else
   echo "python-env: installing $req into $venv"
+  # A venv made by another Python is rebuilt rather than patched.
+  [[ "$(pyver "$venv/bin/python")" == "$(pyver "$py")" ]] || rm -rf "$venv"
   [[ -x "$venv/bin/python" ]] || "$py" -m venv "$venv"
   rm -f "$stamp"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
