@@ -6,6 +6,7 @@
 
 pub mod date;
 pub mod decimal;
+pub mod fields;
 pub mod json;
 mod page;
 pub mod row;

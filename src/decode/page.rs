@@ -5,6 +5,7 @@ use std::fmt;
 use arrow::record_batch::RecordBatch;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::fields::FieldLookup;
 use super::json::CowStr;
 use super::row::{RowSink, RowsSeed};
 use super::{DecodeError, DecodeStats};
@@ -40,13 +41,18 @@ pub fn decode_page(body: &[u8], page: u64, enrollment: &str) -> Result<DecodedPa
     let mut builder = UsageBatchBuilder::with_capacity(PAGE_ROWS);
     let mut stats = DecodeStats::new();
     let mut extra = Vec::new();
+    let mut fields = FieldLookup::default();
     let mut sink = RowSink {
         builder: &mut builder,
         stats: &mut stats,
         enrollment,
         extra: &mut extra,
+        fields: &mut fields,
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // Validate UTF-8 once for the whole page (much faster than string by string).
+    let text = std::str::from_utf8(body)
+        .map_err(|e| malformed(format!("the body is not valid UTF-8: {e}")))?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let envelope = PageSeed { sink: &mut sink }
         .deserialize(&mut de)
         .and_then(|e| de.end().map(|()| e))

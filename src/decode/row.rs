@@ -9,10 +9,11 @@ use serde_json::value::RawValue;
 use super::DecodeStats;
 use super::date::parse_usage_date;
 use super::decimal::{Decimal, parse_decimal};
+use super::fields::FieldLookup;
 use super::json::{CowStr, JsonValue};
 use super::tags::{Tags, parse_tags};
 use crate::batch::{EXTRA, UsageBatchBuilder};
-use crate::schema::{COLUMNS, COST, ENROLLMENT_NUMBER, Kind, column_for_field};
+use crate::schema::{COLUMNS, COST, ENROLLMENT_NUMBER, Kind};
 
 /// Key under which a row that is not a JSON object is kept in `extra_fields`.
 pub const NON_OBJECT_ROW_KEY: &str = "_row";
@@ -27,6 +28,8 @@ pub struct RowSink<'s> {
     pub enrollment: &'s str,
     /// Reused per-row buffer of `extra_fields` entries.
     pub extra: &'s mut Vec<(String, String)>,
+    /// Key → column lookup, cached by position.
+    pub fields: &'s mut FieldLookup,
 }
 
 impl RowSink<'_> {
@@ -42,7 +45,7 @@ impl RowSink<'_> {
     }
 
     fn field(&mut self, key: &str, value: JsonValue<'_>) {
-        let col = match column_for_field(key) {
+        let col = match self.fields.lookup(key) {
             Some(col) if !self.builder.has_value(col) => col,
             _ => {
                 // Unknown field, or a second spelling of a field already filled in this row.
@@ -162,6 +165,7 @@ impl RowSink<'_> {
             self.extra.clear();
         }
         self.builder.end_row();
+        self.fields.next_row();
         self.stats.rows += 1;
     }
 }
