@@ -37,9 +37,37 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Start the simulator in-process and archive a few months into ./lake.
     Demo(DemoArgs),
+    /// Check every partition of a lake against its own metadata and report stray files.
+    Verify(VerifyArgs),
     /// Print the simulator's own row counts and exact cost totals as JSON (for tests).
     #[command(hide = true)]
     SimTotals(SimTotalsArgs),
+}
+
+/// Flags of `verify`.
+#[derive(Debug, Args, Clone)]
+pub struct VerifyArgs {
+    /// Lake to check: a path or a URL, as for `archive --dest`.
+    #[arg(long, default_value = "./lake")]
+    pub dest: String,
+    /// Only this enrollment.
+    #[arg(long)]
+    pub enrollment: Option<String>,
+    /// Only this month, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A table.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 /// Flags of `sim-totals`.
@@ -95,6 +123,9 @@ pub struct ArchiveArgs {
     /// Also store every page fetched, compressed, under <dest>/_raw/.
     #[arg(long)]
     pub keep_raw: bool,
+    /// Send the stored page-1 ETag (If-None-Match) and leave a month the API reports unchanged.
+    #[arg(long, conflicts_with = "from_dir")]
+    pub skip_unchanged: bool,
     /// Months archived at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,

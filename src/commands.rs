@@ -5,7 +5,9 @@ use std::io::Write;
 use tracing::{error, info};
 
 use crate::app::{RunSummary, run_archive};
-use crate::cli::{ArchiveArgs, Cli, Command, DemoArgs, SimTotalsArgs, SimulateArgs};
+use crate::cli::{
+    ArchiveArgs, Cli, Command, DemoArgs, OutputFormat, SimTotalsArgs, SimulateArgs, VerifyArgs,
+};
 use crate::config::{ArchiveConfig, load_api_key, today_utc};
 use crate::error::{RunError, exit};
 use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
@@ -18,6 +20,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Simulate(args) => simulate(&args).await,
         Command::Demo(args) => demo(&args).await,
         Command::SimTotals(args) => sim_totals(&args),
+        Command::Verify(args) => verify(&args).await,
     }
 }
 
@@ -109,6 +112,7 @@ async fn demo(args: &DemoArgs) -> i32 {
         api_key_file: None,
         from_dir: None,
         keep_raw: false,
+        skip_unchanged: false,
         concurrency: 3,
         max_retries: 2,
         request_timeout: 30,
@@ -170,4 +174,81 @@ fn sim_totals(args: &SimTotalsArgs) -> i32 {
     }
     println!("{}", serde_json::Value::Object(out));
     exit::OK
+}
+
+async fn verify(args: &VerifyArgs) -> i32 {
+    let usage = |e: String| {
+        eprintln!("error: invalid argument {e}");
+        exit::USAGE
+    };
+    let enrollment = match args
+        .enrollment
+        .as_deref()
+        .map(crate::config::parse_enrollment)
+    {
+        Some(Err(e)) => return usage(e.to_string()),
+        Some(Ok(e)) => Some(e),
+        None => None,
+    };
+    let month = match args.month.as_deref().map(crate::config::parse_month) {
+        Some(Err(e)) => return usage(e.to_string()),
+        Some(Ok(m)) => Some(m),
+        None => None,
+    };
+    let lake = match crate::sink::open_lake(&args.dest) {
+        Ok(l) => l,
+        Err(e) => return usage(e.to_string()),
+    };
+    let report = match crate::verify::verify(&lake, enrollment.as_deref(), month).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}", crate::text::error_chain(&e));
+            return exit::STORAGE;
+        }
+    };
+    match args.format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        ),
+        OutputFormat::Text => print_verify_table(&report),
+    }
+    if report.ok {
+        exit::OK
+    } else {
+        exit::VERIFY_FAILED
+    }
+}
+
+fn print_verify_table(r: &crate::verify::VerifyReport) {
+    println!(
+        "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} status",
+        "enrollment", "month", "rows", "cost", "bytes", "api", "pulled_at"
+    );
+    for p in &r.partitions {
+        println!(
+            "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} {}",
+            p.enrollment,
+            p.month,
+            p.rows.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+            p.cost_total.as_deref().unwrap_or("-"),
+            p.bytes,
+            p.api_version.as_deref().unwrap_or("-"),
+            p.pulled_at.as_deref().unwrap_or("-"),
+            p.status
+        );
+        for problem in &p.problems {
+            println!("    ! {problem}");
+        }
+    }
+    for s in &r.stray_files {
+        println!("stray file: {s}");
+    }
+    println!(
+        "{} partition(s), {} problem(s), {} stray file(s): {}",
+        r.partitions.len(),
+        r.partitions.iter().filter(|p| p.status != "ok").count(),
+        r.stray_files.len(),
+        if r.ok { "OK" } else { "FAILED" }
+    );
 }

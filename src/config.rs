@@ -61,6 +61,8 @@ pub struct ArchiveConfig {
     pub concurrency: usize,
     /// Parquet and upload tunables.
     pub write: WriteSettings,
+    /// `--skip-unchanged`.
+    pub skip_unchanged: bool,
 }
 
 /// A flag that failed validation.
@@ -345,6 +347,7 @@ impl ArchiveConfig {
             api_version: version,
             dest: a.dest.clone(),
             keep_raw: a.keep_raw,
+            skip_unchanged: a.skip_unchanged,
             concurrency: a.concurrency,
             write: WriteSettings {
                 row_group_rows: a.row_group_rows,

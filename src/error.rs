@@ -21,6 +21,8 @@ pub mod exit {
     pub const STORAGE: i32 = 5;
     /// Data could not be read (non-JSON or malformed page, paging loop, bad replay file).
     pub const DATA: i32 = 6;
+    /// `verify` found a mismatch, an unreadable file or a stray file.
+    pub const VERIFY_FAILED: i32 = 7;
 }
 
 /// Anything that stops a partition or the run.

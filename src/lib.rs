@@ -31,3 +31,4 @@ pub mod sim;
 pub mod sink;
 pub mod source;
 pub mod text;
+pub mod verify;

@@ -14,13 +14,14 @@ use crate::decode::decimal::format_scaled;
 use crate::decode::{DecodeStats, DecodedPage, decode_page};
 use crate::error::RunError;
 use crate::schema::SCHEMA_VERSION;
+use crate::sink::layout::data_path;
 use crate::sink::raw::RawArchive;
+use crate::sink::read::existing_metadata;
 use crate::sink::{Lake, PartitionWriter, WriteSettings};
 use crate::source::http::HttpSource;
-use crate::source::{ApiVersion, PageStream, replay};
+use crate::source::{ApiVersion, PageStream, SourceError, replay};
 
-/// Prefix of every key in a file's key-value metadata.
-pub const META_PREFIX: &str = "ea_usage_archiver.";
+pub use crate::sink::read::META_PREFIX;
 
 /// What every partition of a run shares.
 pub struct JobContext {
@@ -40,6 +41,8 @@ pub struct JobContext {
     pub write: WriteSettings,
     /// Pages decoded at once.
     pub decode_parallelism: usize,
+    /// `--skip-unchanged`: ask with the stored ETag and keep a month the API did not refresh.
+    pub skip_unchanged: bool,
 }
 
 /// Archives one partition.
@@ -48,7 +51,14 @@ pub async fn archive_partition(
     ctx: &JobContext,
     plan: &PartitionPlan,
 ) -> Result<PartitionReport, RunError> {
-    let (pages, source_label) = open_pages(ctx, plan)?;
+    // With --skip-unchanged, page 1 is asked for with the ETag of the month's current object.
+    let previous = if ctx.skip_unchanged {
+        existing_metadata(&ctx.lake, &plan.key).await
+    } else {
+        None
+    };
+    let if_none_match = previous.as_ref().and_then(|m| m.get("etag").cloned());
+    let (pages, source_label) = open_pages(ctx, plan, if_none_match)?;
     info!(source = %source_label, "archiving partition");
     let raw = ctx
         .keep_raw
@@ -56,8 +66,18 @@ pub async fn archive_partition(
     let mut writer = PartitionWriter::begin(&ctx.lake, &plan.key, &ctx.run_id, &ctx.write).await?;
     let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let result = stream_pages(ctx, plan, pages, raw.clone(), &mut writer).await;
-    let (stats, page_count) = match result {
+    let (stats, page_count, etag) = match result {
         Ok(v) => v,
+        Err(RunError::Source(SourceError::NotModified { .. })) => {
+            writer.abort().await;
+            let path = ctx.lake.object_url(&data_path(&ctx.lake.prefix, &plan.key));
+            info!(path = %path, "source unchanged since the last pull; month left as it is");
+            return Ok(PartitionReport::unchanged(
+                &plan.key,
+                path,
+                previous.unwrap_or_default(),
+            ));
+        }
         Err(e) => {
             warn!(error = %e, "partition failed; previous version left in place");
             writer.abort().await;
@@ -67,7 +87,10 @@ pub async fn archive_partition(
             return Err(e);
         }
     };
-    let metadata = file_metadata(ctx, plan, &source_label, &pulled_at, &stats, page_count);
+    let mut metadata = file_metadata(ctx, plan, &source_label, &pulled_at, &stats, page_count);
+    if let Some(etag) = etag {
+        metadata.push(KeyValue::new(format!("{META_PREFIX}etag"), etag));
+    }
     let committed = match writer.commit(metadata).await {
         Ok(c) => c,
         Err(e) => {
@@ -99,13 +122,17 @@ pub async fn archive_partition(
     Ok(report)
 }
 
-fn open_pages(ctx: &JobContext, plan: &PartitionPlan) -> Result<(PageStream, String), RunError> {
+fn open_pages(
+    ctx: &JobContext,
+    plan: &PartitionPlan,
+    if_none_match: Option<String>,
+) -> Result<(PageStream, String), RunError> {
     match (&ctx.source, &ctx.http) {
         (SourceConfig::Replay { dir }, _) => Ok((replay::pages(dir)?, "replay".to_string())),
         (SourceConfig::Api { http, .. }, Some(client)) => {
             let first = plan.endpoint.url(&http.base_url, &plan.key.enrollment);
             let label = first.to_string();
-            Ok((client.clone().pages(first), label))
+            Ok((client.clone().pages(first, if_none_match), label))
         }
         (SourceConfig::Api { .. }, None) => Err(RunError::Internal("no HTTP client".into())),
     }
@@ -117,7 +144,7 @@ async fn stream_pages(
     pages: PageStream,
     raw: Option<RawArchive>,
     writer: &mut PartitionWriter,
-) -> Result<(DecodeStats, u64), RunError> {
+) -> Result<(DecodeStats, u64, Option<String>), RunError> {
     let enrollment: Arc<str> = Arc::from(plan.key.enrollment.as_str());
     let mut decoded = pages
         .map_err(RunError::from)
@@ -128,25 +155,29 @@ async fn stream_pages(
                 if let Some(raw) = &raw {
                     raw.put_page(page.number, page.body.clone()).await?;
                 }
-                let number = page.number;
+                let (number, etag) = (page.number, page.etag);
                 let decoded = tokio::task::spawn_blocking(move || {
                     decode_page(&page.body, number, &enrollment)
                 })
                 .await
                 .map_err(|e| RunError::Internal(format!("decoder task failed: {e}")))??;
-                Ok::<(u64, DecodedPage), RunError>((number, decoded))
+                Ok::<(u64, Option<String>, DecodedPage), RunError>((number, etag, decoded))
             }
         })
         .try_buffered(ctx.decode_parallelism);
     let mut stats = DecodeStats::new();
     let mut pages_seen = 0u64;
-    while let Some((number, page)) = decoded.try_next().await? {
+    let mut first_etag = None;
+    while let Some((number, etag, page)) = decoded.try_next().await? {
         debug!(page = number, rows = page.stats.rows, "decoded page");
+        if number == 1 {
+            first_etag = etag;
+        }
         stats.merge(&page.stats);
         pages_seen = number;
         writer.write(page.batch).await?;
     }
-    Ok((stats, pages_seen))
+    Ok((stats, pages_seen, first_etag))
 }
 
 fn file_metadata(

@@ -50,6 +50,7 @@ async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, R
         keep_raw: cfg.keep_raw,
         write: cfg.write.clone(),
         decode_parallelism: 2,
+        skip_unchanged: cfg.skip_unchanged,
     });
     let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())
         .map(|plan| {
@@ -68,7 +69,7 @@ async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, R
         .collect()
         .await;
     partitions.sort_by(|a, b| (&a.enrollment, &a.month).cmp(&(&b.enrollment, &b.month)));
-    let failed = partitions.iter().filter(|p| p.status != "ok").count();
+    let failed = partitions.iter().filter(|p| p.status == "failed").count();
     info!(run_id = %run_id, partitions = partitions.len(), failed, "run finished");
     Ok(RunSummary {
         run_id,

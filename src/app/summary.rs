@@ -13,7 +13,7 @@ pub struct PartitionReport {
     pub enrollment: String,
     /// `YYYY-MM`.
     pub month: String,
-    /// `ok` or `failed`.
+    /// `ok`, `unchanged` (with `--skip-unchanged`) or `failed`.
     pub status: &'static str,
     /// Rows written.
     pub rows: u64,
@@ -63,6 +63,31 @@ impl PartitionReport {
             unknown_fields: stats.unknown_fields,
             unparsed_values: stats.unparsed_values,
             rounded_decimals: stats.rounded_decimals,
+            raw_path: None,
+            error: None,
+            exit_code: None,
+        }
+    }
+
+    /// A partition left as it was because the API reported no change (`--skip-unchanged`).
+    pub fn unchanged(
+        key: &PartitionKey,
+        path: String,
+        previous: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        let num = |k: &str| previous.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+        Self {
+            enrollment: key.enrollment.clone(),
+            month: key.month_label(),
+            status: "unchanged",
+            rows: num("row_count"),
+            cost_total: previous.get("cost_total").cloned(),
+            bytes: 0,
+            path: Some(path),
+            pages: 0,
+            unknown_fields: 0,
+            unparsed_values: 0,
+            rounded_decimals: 0,
             raw_path: None,
             error: None,
             exit_code: None,

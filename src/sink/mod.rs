@@ -3,6 +3,7 @@
 
 pub mod layout;
 pub mod raw;
+pub mod read;
 pub mod store;
 pub mod writer;
 

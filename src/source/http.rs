@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, ETAG, HeaderValue, IF_NONE_MATCH};
 use tracing::{debug, info};
 use url::Url;
 
@@ -66,18 +66,20 @@ impl HttpSource {
         })
     }
 
-    /// Pages of one partition, starting at `first` and following `nextLink`.
-    pub fn pages(self: Arc<Self>, first: Url) -> PageStream {
+    /// Pages of one partition, starting at `first` and following `nextLink`. With
+    /// `if_none_match`, page 1 is requested conditionally and a `304` ends the stream with
+    /// [`SourceError::NotModified`].
+    pub fn pages(self: Arc<Self>, first: Url, if_none_match: Option<String>) -> PageStream {
         let cursor = Cursor::new(
             self.settings.base_url.clone(),
             self.settings.allowed_hosts.clone(),
             self.settings.max_pages,
             &first,
         );
-        let state = (Some(first), cursor, 0u64, self);
+        let state = (Some(first), cursor, 0u64, self, if_none_match);
         Box::pin(futures::stream::try_unfold(
             state,
-            |(next, mut cursor, n, this)| async move {
+            |(next, mut cursor, n, this, if_none_match)| async move {
                 let Some(url) = next else {
                     return Ok(None);
                 };
@@ -88,7 +90,12 @@ impl HttpSource {
                         reason: format!("refusing to send the API key to {url}"),
                     });
                 }
-                let body = this.fetch(&url).await?;
+                let condition = if number == 1 {
+                    if_none_match.as_deref()
+                } else {
+                    None
+                };
+                let (body, etag) = this.fetch(&url, condition).await?;
                 cursor.page_fetched();
                 let envelope = scan_envelope(&body).map_err(|reason| SourceError::Malformed {
                     page: number,
@@ -103,22 +110,24 @@ impl HttpSource {
                         reason,
                     })?;
                 debug!(page = number, bytes = body.len(), "fetched page");
-                Ok(Some((
-                    RawPage { number, body },
-                    (next, cursor, number, this),
-                )))
+                let page = RawPage { number, body, etag };
+                Ok(Some((page, (next, cursor, number, this, None))))
             },
         ))
     }
 
     /// One GET with retries: 408/429/5xx and transport errors are retried; 400/401/403/404 are not.
-    pub async fn fetch(&self, url: &Url) -> Result<Bytes, SourceError> {
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        if_none_match: Option<&str>,
+    ) -> Result<(Bytes, Option<String>), SourceError> {
         let started = Instant::now();
         let mut delays = self.settings.retry.delays();
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let (error, server_hint) = match self.attempt(url, attempts).await {
+            let (error, server_hint) = match self.attempt(url, attempts, if_none_match).await {
                 Attempt::Done(result) => return result,
                 Attempt::Retry { error, wait } => (error, wait),
             };
@@ -143,20 +152,21 @@ impl HttpSource {
         }
     }
 
-    async fn attempt(&self, url: &Url, attempts: u32) -> Attempt {
+    async fn attempt(&self, url: &Url, attempts: u32, if_none_match: Option<&str>) -> Attempt {
         let transport = |e: reqwest::Error| SourceError::Transport {
             url: url.to_string(),
             attempts,
             reason: error_chain(&e),
         };
-        let response = match self
+        let mut request = self
             .client
             .get(url.clone())
             .header(AUTHORIZATION, self.auth.clone())
-            .header(ACCEPT, "application/json")
-            .send()
-            .await
-        {
+            .header(ACCEPT, "application/json");
+        if let Some(tag) = if_none_match {
+            request = request.header(IF_NONE_MATCH, tag);
+        }
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
                 return Attempt::Retry {
@@ -167,6 +177,11 @@ impl HttpSource {
         };
         let status = response.status().as_u16();
         let wait = server_wait(response.headers(), SystemTime::now());
+        let etag = response
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = match response.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -179,7 +194,8 @@ impl HttpSource {
         let snippet = || body_snippet(&body, 200);
         let url_s = url.to_string();
         match status {
-            200..=299 => Attempt::Done(Ok(body)),
+            200..=299 => Attempt::Done(Ok((body, etag))),
+            304 => Attempt::Done(Err(SourceError::NotModified { url: url_s })),
             401 => Attempt::Done(Err(SourceError::Auth {
                 status,
                 message: "API key invalid or expired (EA keys expire every six months)",
@@ -215,7 +231,7 @@ impl HttpSource {
 }
 
 enum Attempt {
-    Done(Result<Bytes, SourceError>),
+    Done(Result<(Bytes, Option<String>), SourceError>),
     Retry {
         error: SourceError,
         wait: Option<Duration>,

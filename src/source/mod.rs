@@ -22,6 +22,8 @@ pub struct RawPage {
     pub number: u64,
     /// The body, exactly as received (decompressed when replayed from `.zst`).
     pub body: Bytes,
+    /// The response's `ETag`, when the API sent one.
+    pub etag: Option<String>,
 }
 
 /// A stream of pages in order.
@@ -110,6 +112,12 @@ pub enum SourceError {
         reason: String,
         /// First bytes of the body.
         snippet: String,
+    },
+    /// `304 Not Modified` for `If-None-Match`: the data has not been refreshed.
+    #[error("not modified since the last pull ({url})")]
+    NotModified {
+        /// Request URL.
+        url: String,
     },
     /// A `nextLink` that must not be followed.
     #[error("page {page}: {reason}")]

@@ -62,6 +62,7 @@ pub fn pages(dir: &Path) -> Result<PageStream, SourceError> {
             Ok(RawPage {
                 number: i as u64 + 1,
                 body,
+                etag: None,
             })
         });
     Ok(Box::pin(stream))

@@ -10,3 +10,4 @@ mod failures;
 mod logs;
 mod replay;
 mod stores;
+mod verify;

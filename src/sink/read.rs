@@ -1,0 +1,82 @@
+//! Range reads of a Parquet object through `object_store`, for the async Parquet reader:
+//! only the footer and the requested column chunks are fetched, so memory stays small.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::async_reader::AsyncFileReader;
+use parquet::errors::{ParquetError, Result};
+use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+
+/// One object, read by ranges.
+pub struct StoreReader {
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    size: u64,
+}
+
+impl StoreReader {
+    /// A reader of `path`, whose size is known from the listing.
+    pub fn new(store: Arc<dyn ObjectStore>, path: Path, size: u64) -> Self {
+        Self { store, path, size }
+    }
+}
+
+impl AsyncFileReader for StoreReader {
+    fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>> {
+        let (store, path) = (self.store.clone(), self.path.clone());
+        async move {
+            store
+                .get_range(&path, range)
+                .await
+                .map_err(|e| ParquetError::External(Box::new(e)))
+        }
+        .boxed()
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        _options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, Result<Arc<ParquetMetaData>>> {
+        let size = self.size;
+        async move {
+            let metadata = ParquetMetaDataReader::new()
+                .load_and_finish(&mut *self, size)
+                .await?;
+            Ok(Arc::new(metadata))
+        }
+        .boxed()
+    }
+}
+
+/// The archiver's key-value metadata of a partition's current object (prefix stripped), or
+/// `None` when there is no object or it cannot be read. Reads only the footer.
+pub async fn existing_metadata(
+    lake: &super::Lake,
+    key: &super::PartitionKey,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let path = super::layout::data_path(&lake.prefix, key);
+    let head = lake.store.head(&path).await.ok()?;
+    let mut reader = StoreReader::new(lake.store.clone(), path, head.size);
+    let meta = reader.get_metadata(None).await.ok()?;
+    let kvs = meta.file_metadata().key_value_metadata()?;
+    Some(
+        kvs.iter()
+            .filter_map(|kv| {
+                Some((
+                    kv.key.strip_prefix(META_PREFIX)?.to_string(),
+                    kv.value.clone()?,
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// Prefix of every key the archiver writes into a file's key-value metadata.
+pub const META_PREFIX: &str = "ea_usage_archiver.";

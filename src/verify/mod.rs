@@ -1,0 +1,275 @@
+//! `verify`: lists every partition of a lake, recomputes rows and the cost total from the data,
+//! checks them against each file's own metadata, and reports stray files in partition folders.
+
+use std::collections::BTreeMap;
+
+use arrow::array::AsArray;
+use arrow::datatypes::Decimal128Type;
+use futures::TryStreamExt;
+use object_store::ObjectMeta;
+use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use serde::Serialize;
+
+use crate::decode::decimal::format_scaled;
+use crate::sink::Lake;
+use crate::sink::layout::DATA_FILE;
+use crate::sink::read::StoreReader;
+
+use crate::sink::read::META_PREFIX as META;
+
+/// One partition's check.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionCheck {
+    /// Enrollment.
+    pub enrollment: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Object URL.
+    pub path: String,
+    /// Object size in bytes.
+    pub bytes: u64,
+    /// Rows counted in the data.
+    pub rows: Option<u64>,
+    /// Cost total recomputed from the data.
+    pub cost_total: Option<String>,
+    /// When it was pulled (metadata).
+    pub pulled_at: Option<String>,
+    /// API version (metadata).
+    pub api_version: Option<String>,
+    /// Run that wrote it (metadata).
+    pub run_id: Option<String>,
+    /// `ok`, `mismatch` or `unreadable`.
+    pub status: &'static str,
+    /// What is wrong, if anything.
+    pub problems: Vec<String>,
+}
+
+/// The whole lake's check.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// Lake URL.
+    pub dest: String,
+    /// Partitions found.
+    pub partitions: Vec<PartitionCheck>,
+    /// Files that do not belong in the lake layout.
+    pub stray_files: Vec<String>,
+    /// Whether everything checked out.
+    pub ok: bool,
+}
+
+/// Where an object sits in the layout.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// A partition's data object: (enrollment, year, month).
+    Data(String, i32, u32),
+    /// Under `_raw/`, `_staging/` or another `_`/`.` folder: not part of the table.
+    Hidden,
+    /// Anything else: a leftover or a file written by hand.
+    Stray,
+}
+
+/// Classifies a path relative to the lake root. Pure.
+pub fn classify(rel: &str) -> Placement {
+    let parts: Vec<&str> = rel.split('/').collect();
+    if parts
+        .first()
+        .is_some_and(|p| p.starts_with('_') || p.starts_with('.'))
+    {
+        return Placement::Hidden;
+    }
+    if let [e, y, m, file] = parts.as_slice()
+        && let (Some(e), Some(y), Some(m)) = (
+            e.strip_prefix("enrollment="),
+            y.strip_prefix("year="),
+            m.strip_prefix("month="),
+        )
+        && *file == DATA_FILE
+        && !e.is_empty()
+        && e.bytes().all(|b| b.is_ascii_digit())
+        && y.len() == 4
+        && m.len() == 2
+        && let (Ok(year), Ok(month)) = (y.parse::<i32>(), m.parse::<u32>())
+        && (1..=12).contains(&month)
+    {
+        return Placement::Data(e.to_string(), year, month);
+    }
+    Placement::Stray
+}
+
+fn relative(lake: &Lake, meta: &ObjectMeta) -> String {
+    match meta.location.prefix_match(&lake.prefix) {
+        Some(parts) => parts
+            .map(|p| p.as_ref().to_string())
+            .collect::<Vec<_>>()
+            .join("/"),
+        None => meta.location.to_string(),
+    }
+}
+
+/// Checks every partition of `lake` (optionally one enrollment and/or month).
+pub async fn verify(
+    lake: &Lake,
+    enrollment: Option<&str>,
+    month: Option<(i32, u32)>,
+) -> Result<VerifyReport, crate::sink::SinkError> {
+    let objects: Vec<ObjectMeta> = lake
+        .store
+        .list(Some(&lake.prefix))
+        .try_collect()
+        .await
+        .map_err(|e| lake.error(&lake.prefix, e))?;
+    let mut partitions = Vec::new();
+    let mut stray_files = Vec::new();
+    let mut data: BTreeMap<(String, i32, u32), ObjectMeta> = BTreeMap::new();
+    for meta in objects {
+        let rel = relative(lake, &meta);
+        match classify(&rel) {
+            Placement::Data(e, y, m) => {
+                data.insert((e, y, m), meta);
+            }
+            Placement::Hidden => {}
+            Placement::Stray => stray_files.push(lake.object_url(&meta.location)),
+        }
+    }
+    for ((e, y, m), meta) in data {
+        if enrollment.is_some_and(|want| want != e) || month.is_some_and(|want| want != (y, m)) {
+            continue;
+        }
+        partitions.push(check_partition(lake, e, y, m, &meta).await);
+    }
+    stray_files.sort();
+    let ok = stray_files.is_empty() && partitions.iter().all(|p| p.status == "ok");
+    Ok(VerifyReport {
+        dest: lake.url.to_string(),
+        partitions,
+        stray_files,
+        ok,
+    })
+}
+
+async fn check_partition(
+    lake: &Lake,
+    enrollment: String,
+    year: i32,
+    month: u32,
+    meta: &ObjectMeta,
+) -> PartitionCheck {
+    let mut check = PartitionCheck {
+        enrollment,
+        month: format!("{year:04}-{month:02}"),
+        path: lake.object_url(&meta.location),
+        bytes: meta.size,
+        rows: None,
+        cost_total: None,
+        pulled_at: None,
+        api_version: None,
+        run_id: None,
+        status: "ok",
+        problems: Vec::new(),
+    };
+    if let Err(e) = recompute(lake, meta, &mut check).await {
+        check.status = "unreadable";
+        check.problems.push(e);
+    } else if !check.problems.is_empty() {
+        check.status = "mismatch";
+    }
+    check
+}
+
+async fn recompute(
+    lake: &Lake,
+    meta: &ObjectMeta,
+    check: &mut PartitionCheck,
+) -> Result<(), String> {
+    let reader = StoreReader::new(lake.store.clone(), meta.location.clone(), meta.size);
+    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    let kv: BTreeMap<String, String> = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .map(|kvs| {
+            kvs.iter()
+                .filter_map(|kv| Some((kv.key.strip_prefix(META)?.to_string(), kv.value.clone()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    check.pulled_at = kv.get("pulled_at").cloned();
+    check.api_version = kv.get("api_version").cloned();
+    check.run_id = kv.get("run_id").cloned();
+    let cost_idx = builder
+        .schema()
+        .index_of("cost")
+        .map_err(|_| "the file has no `cost` column".to_string())?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [cost_idx]);
+    let mut stream = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let (mut rows, mut total) = (0u64, 0i128);
+    while let Some(batch) = stream
+        .try_next()
+        .await
+        .map_err(|e| format!("cannot read: {e}"))?
+    {
+        rows += batch.num_rows() as u64;
+        let cost = batch.column(0).as_primitive::<Decimal128Type>();
+        for v in cost.iter().flatten() {
+            total = total.checked_add(v).ok_or("the cost total overflows")?;
+        }
+    }
+    check.rows = Some(rows);
+    check.cost_total = Some(format_scaled(total));
+    match kv.get("row_count") {
+        Some(n) if *n == rows.to_string() => {}
+        Some(n) => check
+            .problems
+            .push(format!("metadata says {n} rows, the data has {rows}")),
+        None => check
+            .problems
+            .push("no row_count in the file metadata (not written by ea-usage-archiver?)".into()),
+    }
+    match kv.get("cost_total") {
+        Some(c) if *c == format_scaled(total) => {}
+        Some(c) => check.problems.push(format!(
+            "metadata says cost total {c}, the data sums to {}",
+            format_scaled(total)
+        )),
+        None => check
+            .problems
+            .push("no cost_total in the file metadata".into()),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_layout_paths() {
+        assert_eq!(
+            classify("enrollment=1234567/year=2024/month=02/usage-details.parquet"),
+            Placement::Data("1234567".into(), 2024, 2)
+        );
+        assert_eq!(
+            classify("_raw/enrollment=1/year=2024/month=02/r/page-00001.json.zst"),
+            Placement::Hidden
+        );
+        assert_eq!(
+            classify("_staging/enrollment=1/year=2024/month=02/r.parquet.tmp"),
+            Placement::Hidden
+        );
+        for stray in [
+            "enrollment=1/year=2024/month=02/extra.parquet",
+            "enrollment=1/year=2024/month=2/usage-details.parquet",
+            "enrollment=x/year=2024/month=02/usage-details.parquet",
+            "enrollment=1/year=2024/month=13/usage-details.parquet",
+            "notes.txt",
+            "enrollment=1/year=2024/usage-details.parquet",
+        ] {
+            assert_eq!(classify(stray), Placement::Stray, "{stray}");
+        }
+    }
+}
