@@ -3,7 +3,8 @@
 #   formatting and lints; the Python virtualenv (readers, emulator clients); the S3 (moto) and
 #   Azure Blob (Azurite) emulators on 127.0.0.1; unit, property and integration tests (the
 #   integration tests run the real binary against the built-in EA API simulator and every
-#   destination); then the lake read back by Spark, DataFusion, DuckDB and pyarrow.
+#   destination); the lake read back by Spark, DataFusion, DuckDB and pyarrow; the DDL and
+#   FOCUS view in their engines; the Airflow DAGs loaded and run by Airflow itself.
 # Installs what it needs first, so it runs the same on a fresh machine and in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,9 +36,15 @@ source "$(bash scripts/emulators.sh env)"
 echo "== cargo test"
 cargo test --locked --lib --test it 2>&1 | tee -a "$log"
 
+EAUA_BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/ea-usage-archiver"
+export EAUA_BIN
+
 echo "== readers (Spark, DataFusion, DuckDB, pyarrow)"
-EAUA_BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/ea-usage-archiver" \
-    bash tests/readers/run.sh 2>&1 | tee -a "$log"
+bash tests/readers/run.sh 2>&1 | tee -a "$log"
+
+echo "== Airflow DAGs (DagBag, exit-code retries, dag.test against the simulator)"
+bash scripts/airflow-env.sh
+.cache/airflow-venv/bin/python tests/readers/check_dags.py 2>&1 | tee -a "$log"
 
 # One closing line for the whole suite.
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -37,11 +37,22 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Start the simulator in-process and archive a few months into ./lake.
     Demo(DemoArgs),
+    /// Parse every page of a directory with a typed serde struct, single-threaded (benchmark floor).
+    #[command(hide = true)]
+    BenchParse(BenchParseArgs),
     /// Check every partition of a lake against its own metadata and report stray files.
     Verify(VerifyArgs),
     /// Print the simulator's own row counts and exact cost totals as JSON (for tests).
     #[command(hide = true)]
     SimTotals(SimTotalsArgs),
+}
+
+/// Flags of `bench-parse`.
+#[derive(Debug, Args, Clone)]
+pub struct BenchParseArgs {
+    /// Directory of page files.
+    #[arg(long)]
+    pub from_dir: PathBuf,
 }
 
 /// Flags of `verify`.
@@ -167,6 +178,9 @@ pub struct SimulateArgs {
     /// Rows per page.
     #[arg(long, default_value_t = 1000)]
     pub page_size: u64,
+    /// Delay every page by this many milliseconds (same as `--fault latency=MS`).
+    #[arg(long, value_name = "MS")]
+    pub page_latency_ms: Option<u64>,
     /// Fault to inject (repeatable), e.g. `status=503@2`, `truncate@2`; see README.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,

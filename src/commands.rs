@@ -21,6 +21,16 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Demo(args) => demo(&args).await,
         Command::SimTotals(args) => sim_totals(&args),
         Command::Verify(args) => verify(&args).await,
+        Command::BenchParse(args) => match crate::bench_parse::parse_dir(&args.from_dir) {
+            Ok(rows) => {
+                println!("{rows}");
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::DATA
+            }
+        },
     }
 }
 
@@ -63,6 +73,9 @@ async fn simulate(args: &SimulateArgs) -> i32 {
     let mut cfg = SimConfig::new(&key);
     cfg.rows_per_month = args.rows_per_month;
     cfg.page_size = args.page_size.max(1);
+    if let Some(ms) = args.page_latency_ms {
+        cfg.faults.push(Fault::Latency(ms));
+    }
     for spec in &args.faults {
         match Fault::parse(spec) {
             Ok(f) => cfg.faults.push(f),

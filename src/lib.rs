@@ -20,6 +20,7 @@
 pub mod alloc_tuning;
 pub mod app;
 pub mod batch;
+pub mod bench_parse;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -4,9 +4,16 @@ use std::time::Instant;
 
 use crate::common::*;
 
-/// Archives 2024-03 cleanly, then re-runs it against a faulty simulator.
-/// Returns the faulty run's output after checking the old object survived byte for byte.
 async fn rerun_with_fault(faults: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    rerun_with_fault_args(faults, &[]).await
+}
+
+/// Archives 2024-03 cleanly, then re-runs it against a faulty simulator with `extra` flags.
+/// Returns the faulty run's output after checking the old object survived byte for byte.
+async fn rerun_with_fault_args(
+    faults: &[&str],
+    extra: &[&str],
+) -> (std::process::Output, tempfile::TempDir) {
     let lake = tempfile::tempdir().unwrap();
     let dest = lake.path().to_str().unwrap().to_string();
     let good = start_sim(Some(2500), &[]).await;
@@ -18,11 +25,9 @@ async fn rerun_with_fault(faults: &[&str]) -> (std::process::Output, tempfile::T
 
     let bad = start_sim(Some(3500), faults).await;
     let url = bad.base_url();
-    let out = archive(
-        &args(&url, &dest, &["--month", "2024-03", "--max-retries", "2"]),
-        Some(KEY),
-    )
-    .await;
+    let mut a = args(&url, &dest, &["--month", "2024-03", "--max-retries", "2"]);
+    a.extend_from_slice(extra);
+    let out = archive(&a, Some(KEY)).await;
     bad.stop().await;
     let after = std::fs::read(data_file(lake.path(), 2024, 3)).unwrap();
     assert!(
@@ -202,4 +207,62 @@ async fn storage_that_refuses_writes_fails_with_exit_5() {
         "{err}"
     );
     sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_responses_time_out_are_retried_then_fail_with_exit_4() {
+    let started = Instant::now();
+    let (out, _lake) = rerun_with_fault_args(&["slow=4000@2"], &["--request-timeout", "1"]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = summary(&out)["partitions"][0]["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("after 3 attempt") && err.contains("timed out"),
+        "{err}"
+    );
+    assert_eq!(
+        stderr(&out).matches("retrying request").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed().as_secs() < 30);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_slow_page_within_the_timeout_still_completes() {
+    let lake = tempfile::tempdir().unwrap();
+    let dest = lake.path().to_str().unwrap().to_string();
+    let sim = start_sim(Some(2500), &["slow=1500@2"]).await;
+    let url = sim.base_url();
+    let out = archive(
+        &args(
+            &url,
+            &dest,
+            &["--month", "2024-03", "--request-timeout", "5"],
+        ),
+        Some(KEY),
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read_partition(&data_file(lake.path(), 2024, 3))
+            .batch
+            .num_rows(),
+        2500
+    );
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runaway_paging_stops_at_max_pages() {
+    let (out, _lake) = rerun_with_fault_args(&[], &["--max-pages", "2"]).await;
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let err = summary(&out)["partitions"][0]["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("--max-pages"), "{err}");
 }

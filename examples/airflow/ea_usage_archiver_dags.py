@@ -1,0 +1,159 @@
+"""Airflow DAGs for ea-usage-archiver (Airflow 3.x, and 2.6+ through the fallback imports;
+checked with 3.3 and 2.11 by tests/readers/check_dags.py).
+
+Scale-out model
+---------------
+One task archives one (enrollment, month): `ea-usage-archiver archive --enrollment E --month
+YYYY-MM --dest $LAKE`. Many such tasks run at once, on different workers. Each task writes only
+its own partition object, <lake>/enrollment=E/year=YYYY/month=MM/usage-details.parquet (on local
+disk staged under _staging/ with its own run id, on S3/Azure a single PUT or multipart upload),
+so the tasks share nothing that could conflict: no global manifest, no lock, no coordinator.
+A re-run replaces the month's object atomically; a failed run leaves the previous one in place.
+
+What must not happen is the same (enrollment, month) running twice at once (both would pull
+the API, and the older pull could commit last). That is kept out by:
+  * one task per (enrollment, month) in a run: fixed task ids in ea_usage_daily, de-duplicated
+    pairs in ea_usage_backfill;
+  * max_active_runs=1 on both DAGs, so two runs of one DAG never overlap, and
+    max_active_tis_per_dag=1 on each daily task (it never runs in two runs at once);
+  * ea_usage_backfill refusing the months ea_usage_daily owns (the latest RECENT_MONTHS): to
+    re-pull those, clear the daily task. (max_active_tis_per_dagrun=1 on the mapped task would
+    serialise the whole backfill; a pool caps concurrency but does not key it by partition.)
+max_active_tasks caps how many archiver processes (API pulls) a DAG runs at once.
+
+Retries follow the archiver's exit codes: 1 (internal), 4 (API failure) and 5 (storage
+failure) raise AirflowException and are retried; 2 (bad arguments), 3 (key refused) and
+6 (unreadable data) raise AirflowFailException, which fails the task at once: retrying cannot
+fix them. The archiver already retries 408/429/5xx itself (--max-retries); Airflow's retries
+are the slower second layer.
+
+Configuration: the Airflow Variable `ea_api_key` holds the EA API key (Airflow masks variables
+whose name contains "api_key"); it reaches the archiver only as the EA_API_KEY environment
+variable, never on its command line. The Variable `ea_usage_lake` is the lake root (path,
+s3://bucket/prefix or az://container/prefix; the store's AWS_*/AZURE_* credentials come from
+the worker's environment). EA_USAGE_ARCHIVER (worker env) is the binary, default on PATH.
+
+On Kubernetes, the same command can run in a KubernetesPodOperator (an image with the binary;
+EA_API_KEY from a Secret: secrets=[Secret("env", "EA_API_KEY", "ea-api", "key")]). It fails
+every non-zero exit alike, so the no-retry rule above is lost there; under the
+KubernetesExecutor this @task already runs in a pod of its own and keeps it.
+"""
+
+import json
+import os
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+try:  # Airflow 3
+    from airflow.sdk import Param, Variable, dag, task
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+except ImportError:  # Airflow 2.x
+    from airflow.decorators import dag, task
+    from airflow.exceptions import AirflowException, AirflowFailException
+    from airflow.models import Variable
+    from airflow.models.param import Param
+
+ENROLLMENTS = ["1234567", "7654321"]  # the daily DAG's enrollments, and the backfill's default
+RECENT_MONTHS = 3  # months (current month included) that only ea_usage_daily archives
+NO_RETRY = {2: "bad arguments", 3: "API key refused", 6: "unreadable data"}
+
+# The month of the run's last day (its data interval's end, minus a day) and the month before,
+# as YYYY-MM: the run at 2024-12-01 00:00 pulls 2024-11 and 2024-10. The same on Airflow 2
+# (interval [Nov 30, Dec 1)) and 3 (@daily is a CronTriggerTimetable: start = end = Dec 1).
+LAST_DAY = "{% set last_day = data_interval_end - macros.timedelta(days=1) %}"
+THIS_MONTH = LAST_DAY + "{{ last_day.strftime('%Y-%m') }}"
+PREVIOUS_MONTH = LAST_DAY + "{{ (last_day.replace(day=1) - macros.timedelta(days=1)).strftime('%Y-%m') }}"
+LAKE = "{{ var.value.ea_usage_lake }}"
+
+DEFAULT_ARGS = {
+    "owner": "finops",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=10),
+    "retry_exponential_backoff": True,
+    "execution_timeout": timedelta(hours=2),
+}
+
+
+@task
+def archive(enrollment: str, month: str, dest: str) -> dict:
+    """Runs the archiver for one (enrollment, month); returns its JSON run summary (XCom)."""
+    cmd = [os.environ.get("EA_USAGE_ARCHIVER", "ea-usage-archiver"), "archive",
+           "--enrollment", str(enrollment), "--month", month, "--dest", dest, "--log-format", "json"]
+    key = Variable.get("ea_api_key", None)
+    if not key:
+        raise AirflowFailException("Airflow Variable ea_api_key is not set")
+    env = {**os.environ, "EA_API_KEY": key}
+    print("running:", " ".join(cmd), flush=True)  # no secret in it
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:  # JSON log lines, streamed into the task log
+        print(line, end="", flush=True)
+    summary = proc.stdout.read()  # the run summary: a few hundred bytes
+    code = proc.wait()
+    print(summary, flush=True)
+    if code == 0:
+        return json.loads(summary)
+    if code in NO_RETRY:
+        raise AirflowFailException(f"ea-usage-archiver exit {code} ({NO_RETRY[code]}): not retried")
+    raise AirflowException(f"ea-usage-archiver exit {code}: will be retried")
+
+
+@dag(
+    dag_id="ea_usage_daily",
+    schedule="@daily",
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    max_active_tasks=8,
+    default_args=DEFAULT_ARGS,
+    tags=["ea-usage"],
+)
+def ea_usage_daily():
+    """Re-pulls this month and the previous one (EA usage keeps changing after a month closes).
+
+    Early in a month the API may answer 404 for the new month (no data yet): exit 4, retried,
+    and otherwise fixed by the next day's run.
+    """
+    for enrollment in ENROLLMENTS:
+        for which, month in (("this_month", THIS_MONTH), ("previous_month", PREVIOUS_MONTH)):
+            archive.override(task_id=f"archive_{enrollment}_{which}", max_active_tis_per_dag=1)(
+                enrollment=enrollment, month=month, dest=LAKE
+            )
+
+
+@task
+def partitions(params=None) -> list:
+    """The (enrollment, month) pairs to archive, each once, none of ea_usage_daily's months."""
+    today = datetime.now(timezone.utc)
+    recent = set()
+    for back in range(RECENT_MONTHS):
+        year, month0 = divmod(today.year * 12 + today.month - 1 - back, 12)
+        recent.add(f"{year}-{month0 + 1:02d}")
+    pairs = sorted({(str(e), m) for e in params["enrollments"] for m in params["months"]})
+    if owned := sorted({m for _, m in pairs} & recent):
+        raise AirflowFailException(f"{owned}: ea_usage_daily archives these; clear its tasks instead")
+    return [{"enrollment": e, "month": m} for e, m in pairs]
+
+
+@dag(
+    dag_id="ea_usage_backfill",
+    schedule=None,  # manual trigger, with params
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    max_active_tasks=8,
+    default_args=DEFAULT_ARGS,
+    params={
+        "enrollments": Param(ENROLLMENTS, type="array", items={"type": "string", "pattern": r"^\d+$"}),
+        "months": Param(["2024-01"], type="array",
+                        items={"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
+                        description="billing months YYYY-MM; one task per enrollment and month"),
+    },
+    tags=["ea-usage"],
+)
+def ea_usage_backfill():
+    """Archives enrollments x months, one mapped task instance per pair."""
+    archive.partial(dest=LAKE).expand_kwargs(partitions())
+
+
+ea_usage_daily()
+ea_usage_backfill()
