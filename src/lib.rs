@@ -27,6 +27,7 @@ pub mod config;
 pub mod decode;
 pub mod error;
 pub mod logging;
+pub mod progress;
 pub mod schema;
 pub mod sim;
 pub mod sink;

@@ -8,10 +8,11 @@ use crate::cli::LogFormat;
 
 /// Installs the global subscriber.
 pub fn init(format: LogFormat) {
+    crate::progress::init(format == LogFormat::Text);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::progress::LogWriter)
         .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.with_target(false).init(),

@@ -13,6 +13,7 @@ use crate::config::{PartitionPlan, SourceConfig};
 use crate::decode::decimal::format_scaled;
 use crate::decode::{DecodeStats, DecodedPage, decode_page};
 use crate::error::RunError;
+use crate::progress;
 use crate::schema::SCHEMA_VERSION;
 use crate::sink::layout::data_path;
 use crate::sink::raw::RawArchive;
@@ -168,8 +169,19 @@ async fn stream_pages(
     let mut stats = DecodeStats::new();
     let mut pages_seen = 0u64;
     let mut first_etag = None;
+    let bar = progress::month_bar(&format!(
+        "{} {}",
+        plan.key.enrollment,
+        plan.key.month_label()
+    ));
     while let Some((number, etag, page)) = decoded.try_next().await? {
         debug!(page = number, rows = page.stats.rows, "decoded page");
+        progress::page_done(
+            bar.as_ref(),
+            number,
+            stats.rows + page.stats.rows,
+            page.stats.rows,
+        );
         if number == 1 {
             first_etag = etag;
         }
@@ -177,6 +189,7 @@ async fn stream_pages(
         pages_seen = number;
         writer.write(page.batch).await?;
     }
+    drop(bar);
     Ok((stats, pages_seen, first_etag))
 }
 
