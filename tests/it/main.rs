@@ -8,6 +8,7 @@ mod cli_args;
 mod crash;
 mod failures;
 mod logs;
+mod memory;
 mod replay;
 mod stores;
 mod verify;
