@@ -49,7 +49,8 @@ async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, R
         api_version: cfg.api_version,
         keep_raw: cfg.keep_raw,
         write: cfg.write.clone(),
-        decode_parallelism: 2,
+        // One page more than there are cores: the encoder and the reader take turns with them.
+        decode_parallelism: std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
         skip_unchanged: cfg.skip_unchanged,
     });
     let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())
