@@ -36,6 +36,9 @@ source "$(bash scripts/emulators.sh env)"
 echo "== cargo test"
 cargo test --locked --lib --test it 2>&1 | tee -a "$log"
 
+echo "== decoder micro-benchmarks (smoke run: each once, no timing)"
+cargo test --locked --bench decode -- --test
+
 EAUA_BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/ea-usage-archiver"
 export EAUA_BIN
 

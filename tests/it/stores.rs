@@ -295,3 +295,33 @@ async fn azure_blob_suite() {
         suite(t).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_bucket_and_container_fail_with_exit_5_naming_the_store() {
+    for (var, missing) in [
+        ("EAUA_TEST_S3_URL", "s3://no-such-bucket-eaua/lake"),
+        ("EAUA_TEST_AZURE_URL", "az://no-such-container-eaua/lake"),
+    ] {
+        if Target::cloud(var, "cloud").is_none() {
+            continue;
+        }
+        let out = run(
+            100,
+            &[],
+            missing,
+            &["--month", "2024-01", "--max-retries", "0"],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(5), "{missing}: {}", stderr(&out));
+        let err = summary(&out)["partitions"][0]["error"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("storage error") && err.contains("no-such-"),
+            "{err}"
+        );
+        let secret = std::env::var("AZURE_STORAGE_ACCOUNT_KEY").unwrap_or_default();
+        assert!(secret.is_empty() || !err.contains(&secret), "{err}");
+    }
+}
