@@ -77,6 +77,14 @@ pub fn summary(o: &Output) -> serde_json::Value {
     })
 }
 
+/// The first partition's error in the run summary.
+pub fn first_error(o: &Output) -> String {
+    summary(o)["partitions"][0]["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in the summary: {}", stdout(o)))
+        .to_string()
+}
+
 pub fn partition_dir(lake: &Path, year: i32, month: u32) -> PathBuf {
     lake.join(format!(
         "enrollment={ENROLLMENT}/year={year:04}/month={month:02}"

@@ -57,17 +57,11 @@ async fn truncated_page_fails_the_month_naming_the_page() {
 async fn html_and_csv_bodies_fail_with_the_first_bytes_shown() {
     let (out, _lake) = rerun_with_fault(&["html@2"]).await;
     assert_eq!(out.status.code(), Some(6));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(err.contains("page 2") && err.contains("<html>"), "{err}");
     let (out, _lake) = rerun_with_fault(&["csv@1"]).await;
     assert_eq!(out.status.code(), Some(6));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(err.contains("Usage Data Extract"), "{err}");
 }
 
@@ -75,10 +69,7 @@ async fn html_and_csv_bodies_fail_with_the_first_bytes_shown() {
 async fn data_that_is_not_an_array_fails_the_month() {
     let (out, _lake) = rerun_with_fault(&["data-object@2"]).await;
     assert_eq!(out.status.code(), Some(6));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(err.contains("array"), "{err}");
 }
 
@@ -91,10 +82,7 @@ async fn wrong_key_is_refused_with_exit_3_and_never_printed() {
     let wrong = "wrong-key-ABCDEFGHIJKLMNOP";
     let out = archive(&args(&url, &dest, &["--month", "2024-03"]), Some(wrong)).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(
         err.contains("API key invalid or expired (EA keys expire every six months)"),
         "{err}"
@@ -143,10 +131,7 @@ async fn server_errors_and_throttling_are_retried_to_a_complete_month() {
 async fn persistent_5xx_gives_up_with_exit_4() {
     let (out, _lake) = rerun_with_fault(&["status=502@2"]).await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(
         err.contains("HTTP 502") && err.contains("3 attempt"),
         "{err}"
@@ -157,10 +142,7 @@ async fn persistent_5xx_gives_up_with_exit_4() {
 async fn missing_period_reports_that_the_api_may_mean_no_data() {
     let (out, _lake) = rerun_with_fault(&["status=404@1"]).await;
     assert_eq!(out.status.code(), Some(4));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(
         err.contains("HTTP 404") && err.contains("no usage data for the range"),
         "{err}"
@@ -171,17 +153,11 @@ async fn missing_period_reports_that_the_api_may_mean_no_data() {
 async fn next_link_loops_and_foreign_hosts_are_refused() {
     let (out, _lake) = rerun_with_fault(&["loop@2"]).await;
     assert_eq!(out.status.code(), Some(6));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(err.contains("looping"), "{err}");
     let (out, _lake) = rerun_with_fault(&["foreign@1"]).await;
     assert_eq!(out.status.code(), Some(6));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(
         err.contains("foreign.invalid") && err.contains("--allow-next-link-host"),
         "{err}"
@@ -198,10 +174,7 @@ async fn storage_that_refuses_writes_fails_with_exit_5() {
     let url = sim.base_url();
     let out = archive(&args(&url, &dest, &["--month", "2024-03"]), Some(KEY)).await;
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(
         err.contains("storage error") && err.contains("usage-details.parquet"),
         "{err}"
@@ -214,10 +187,7 @@ async fn slow_responses_time_out_are_retried_then_fail_with_exit_4() {
     let started = Instant::now();
     let (out, _lake) = rerun_with_fault_args(&["slow=4000@2"], &["--request-timeout", "1"]).await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(
         err.contains("after 3 attempt") && err.contains("timed out"),
         "{err}"
@@ -260,9 +230,6 @@ async fn one_slow_page_within_the_timeout_still_completes() {
 async fn runaway_paging_stops_at_max_pages() {
     let (out, _lake) = rerun_with_fault_args(&[], &["--max-pages", "2"]).await;
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(err.contains("--max-pages"), "{err}");
 }

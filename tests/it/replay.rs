@@ -101,10 +101,7 @@ async fn replay_of_an_unreadable_file_fails_with_exit_6() {
     )
     .await;
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
-    let err = summary(&out)["partitions"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = first_error(&out);
     assert!(err.contains("page 2") && err.contains("<html>"), "{err}");
     assert!(files_below(lake.path()).is_empty());
 }

@@ -313,10 +313,7 @@ async fn missing_bucket_and_container_fail_with_exit_5_naming_the_store() {
         )
         .await;
         assert_eq!(out.status.code(), Some(5), "{missing}: {}", stderr(&out));
-        let err = summary(&out)["partitions"][0]["error"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let err = first_error(&out);
         assert!(
             err.contains("storage error") && err.contains("no-such-"),
             "{err}"
