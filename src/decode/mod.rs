@@ -18,7 +18,7 @@ mod proptests;
 pub use page::{DecodedPage, decode_page};
 
 /// Per-page (and, summed, per-partition) counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct DecodeStats {
     /// Rows decoded.
     pub rows: u64,
@@ -33,12 +33,22 @@ pub struct DecodeStats {
     pub cost_total: Option<i128>,
 }
 
+/// The default is empty counters with a zero cost total (a `None` total means overflow).
+impl Default for DecodeStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl DecodeStats {
     /// Empty counters with a zero cost total.
     pub fn new() -> Self {
         Self {
+            rows: 0,
+            unknown_fields: 0,
+            unparsed_values: 0,
+            rounded_decimals: 0,
             cost_total: Some(0),
-            ..Self::default()
         }
     }
 

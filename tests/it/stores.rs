@@ -20,7 +20,7 @@ pub struct Target {
     pub store: Arc<dyn ObjectStore>,
     pub prefix: Path,
     pub kind: &'static str,
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Target {
@@ -36,7 +36,7 @@ impl Target {
             store: Arc::from(store),
             prefix,
             kind: "local",
-            _dir: Some(dir),
+            dir: Some(dir),
         }
     }
 
@@ -69,7 +69,7 @@ impl Target {
             store: Arc::from(store),
             prefix,
             kind,
-            _dir: None,
+            dir: None,
         })
     }
 
@@ -96,7 +96,7 @@ impl Target {
 
     /// Every object below the prefix, relative, sorted.
     pub async fn objects(&self) -> Vec<String> {
-        if let Some(dir) = &self._dir {
+        if let Some(dir) = &self.dir {
             // The file system itself: object_store hides in-progress upload files.
             return files_below(dir.path());
         }
