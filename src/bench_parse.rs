@@ -80,9 +80,10 @@ struct Page<'a> {
 /// Parses every page file in `dir`; returns the number of rows.
 pub fn parse_dir(dir: &Path) -> Result<u64, String> {
     let files = crate::source::replay::list_page_files(dir).map_err(|e| e.to_string())?;
+    let pool = std::sync::Arc::new(crate::source::replay::BufferPool::default());
     let mut rows = 0u64;
     for f in files {
-        let body = crate::source::replay::read_page_file(&f).map_err(|e| e.to_string())?;
+        let body = crate::source::replay::read_page_file(&f, &pool).map_err(|e| e.to_string())?;
         let page: Page<'_> =
             serde_json::from_slice(&body).map_err(|e| format!("{}: {e}", f.display()))?;
         rows += page.data.len() as u64;

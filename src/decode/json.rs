@@ -1,104 +1,77 @@
-//! Borrowing helpers over `serde_json`: object keys without allocation, and a value classified
-//! from its raw JSON text so that numbers keep every digit.
+//! A field value as the row decoder sees it: null, a string's text, or any other value's JSON
+//! text, all borrowed (from the page, or from a scratch buffer for unescaped strings).
 
-use std::borrow::Cow;
-use std::fmt;
+use super::scan::{Raw, unescape};
 
-use serde::de::{self, Deserialize, Deserializer, Visitor};
-use serde_json::value::RawValue;
-
-/// A JSON value seen through its raw text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A JSON value seen through its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonValue<'a> {
     /// `null`.
     Null,
-    /// A string, unescaped (borrowed when it had no escapes).
-    Str(Cow<'a, str>),
+    /// A string, unescaped.
+    Str(&'a str),
     /// Any other value (number, bool, object, array) as its raw JSON text.
     Other(&'a str),
 }
 
 impl<'a> JsonValue<'a> {
-    /// Classifies a raw JSON value. Strings without escapes are borrowed, not copied.
-    pub fn from_raw(raw: &'a RawValue) -> Self {
-        let text = raw.get();
-        match text.as_bytes().first() {
-            Some(b'"') => {
-                let inner = &text[1..text.len() - 1];
-                if inner.contains('\\') {
-                    // RawValue has already validated the string, so this cannot fail.
-                    let owned: String = serde_json::from_str(text).unwrap_or_else(|_| inner.into());
-                    JsonValue::Str(Cow::Owned(owned))
-                } else {
-                    JsonValue::Str(Cow::Borrowed(inner))
-                }
-            }
-            Some(b'n') => JsonValue::Null,
-            _ => JsonValue::Other(text),
+    /// The value of `raw`. A string with escapes is unescaped into `scratch`.
+    pub fn read(raw: Raw<'a>, scratch: &'a mut String) -> Self {
+        match raw {
+            Raw::Null => JsonValue::Null,
+            Raw::Str { inner, escaped } => JsonValue::Str(text(inner, escaped, scratch)),
+            Raw::Other(t) => JsonValue::Other(t),
         }
     }
 
     /// The value kept verbatim: a string's text, or any other value's JSON text.
-    pub fn verbatim(&self) -> Option<&str> {
-        match self {
+    pub fn verbatim(&self) -> Option<&'a str> {
+        match *self {
             JsonValue::Null => None,
-            JsonValue::Str(s) => Some(s),
-            JsonValue::Other(raw) => Some(raw),
+            JsonValue::Str(s) | JsonValue::Other(s) => Some(s),
         }
     }
 }
 
-/// An object key or string that borrows from the input when it has no escapes.
-#[derive(Debug)]
-pub struct CowStr<'a>(pub Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(V)
+/// The text of a string's contents: borrowed when it has no escapes, else unescaped into
+/// `scratch`. An unpaired `\u` surrogate has no text, so such contents are kept as written.
+pub fn text<'a>(inner: &'a str, escaped: bool, scratch: &'a mut String) -> &'a str {
+    if escaped && unescape(inner, scratch) {
+        scratch
+    } else {
+        inner
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::scan::Scanner;
 
-    fn classify(text: &str) -> JsonValue<'_> {
-        let raw: &RawValue = serde_json::from_str(text).unwrap();
-        // RawValue borrows from `text`; re-borrow with the same lifetime.
-        JsonValue::from_raw(raw)
+    fn classify(text: &str, f: impl FnOnce(JsonValue<'_>)) {
+        let mut scratch = String::new();
+        let raw = Scanner::new(text).value().unwrap();
+        f(JsonValue::read(raw, &mut scratch));
     }
 
     #[test]
-    fn classifies_raw_values() {
-        assert_eq!(classify("null"), JsonValue::Null);
-        assert_eq!(classify(r#""abc""#), JsonValue::Str(Cow::Borrowed("abc")));
-        assert_eq!(
-            classify(r#""a\"b\u00e9""#),
-            JsonValue::Str(Cow::Owned("a\"bé".into()))
-        );
-        assert_eq!(
-            classify("0.499222332425423563466"),
-            JsonValue::Other("0.499222332425423563466")
-        );
-        assert_eq!(classify("true"), JsonValue::Other("true"));
-        assert_eq!(classify(r#"{"a": 1}"#), JsonValue::Other(r#"{"a": 1}"#));
-        assert_eq!(classify("1.5E-05").verbatim(), Some("1.5E-05"));
-        assert_eq!(classify(r#""x""#).verbatim(), Some("x"));
+    fn classifies_values() {
+        classify("null", |v| assert_eq!(v, JsonValue::Null));
+        classify(r#""abc""#, |v| assert_eq!(v, JsonValue::Str("abc")));
+        classify(r#""a\"b\u00e9""#, |v| {
+            assert_eq!(v, JsonValue::Str("a\"bé"))
+        });
+        classify(r#""bad \ud800 pair""#, |v| {
+            assert_eq!(v, JsonValue::Str(r"bad \ud800 pair"))
+        });
+        classify("0.499222332425423563466", |v| {
+            assert_eq!(v, JsonValue::Other("0.499222332425423563466"))
+        });
+        classify("true", |v| assert_eq!(v, JsonValue::Other("true")));
+        classify(r#"{"a": 1}"#, |v| {
+            assert_eq!(v, JsonValue::Other(r#"{"a": 1}"#))
+        });
+        classify("1.5E-05", |v| assert_eq!(v.verbatim(), Some("1.5E-05")));
+        classify(r#""x""#, |v| assert_eq!(v.verbatim(), Some("x")));
     }
 }

@@ -1,8 +1,8 @@
 //! Decode: one page of API JSON into one `RecordBatch` of the lake schema, plus counters.
 //!
-//! Pure and synchronous: bytes in, batch out. Rows are read with a borrowing serde visitor
-//! straight into the column builders; numbers keep their JSON text until they become exact
-//! decimals. No row is ever dropped.
+//! Pure and synchronous: bytes in, batch out. Rows are read by a validating, borrowing JSON
+//! scanner (`scan`) straight into the column builders; numbers keep their JSON text until they
+//! become exact decimals. No row is ever dropped.
 
 pub mod date;
 pub mod decimal;
@@ -10,6 +10,7 @@ pub mod fields;
 pub mod json;
 mod page;
 pub mod row;
+pub mod scan;
 pub mod tags;
 
 #[cfg(test)]

@@ -1,13 +1,11 @@
 //! A whole page: `{"id"|"reportId": …, "data": [rows…], "nextLink": …}`.
 
-use std::fmt;
-
 use arrow::record_batch::RecordBatch;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::fields::FieldLookup;
-use super::json::CowStr;
-use super::row::{RowSink, RowsSeed};
+use super::json::text;
+use super::row::{RowSink, read_rows};
+use super::scan::{Raw, ScanError, Scanner};
 use super::{DecodeError, DecodeStats};
 use crate::batch::UsageBatchBuilder;
 use crate::text::body_snippet;
@@ -52,10 +50,9 @@ pub fn decode_page(body: &[u8], page: u64, enrollment: &str) -> Result<DecodedPa
     // Validate UTF-8 once for the whole page (much faster than string by string).
     let text = std::str::from_utf8(body)
         .map_err(|e| malformed(format!("the body is not valid UTF-8: {e}")))?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let envelope = PageSeed { sink: &mut sink }
-        .deserialize(&mut de)
-        .and_then(|e| de.end().map(|()| e))
+    let mut scan = Scanner::new(text);
+    let envelope = read_envelope(&mut scan, &mut sink)
+        .and_then(|e| scan.finish().map(|()| e))
         .map_err(|e| malformed(e.to_string()))?;
     if !envelope.saw_data {
         return Err(malformed("it has no `data` array".into()));
@@ -72,39 +69,31 @@ struct Envelope {
     next_link: Option<String>,
 }
 
-struct PageSeed<'s, 'k> {
-    sink: &'k mut RowSink<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for PageSeed<'_, '_> {
-    type Value = Envelope;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Envelope, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PageSeed<'_, '_> {
-    type Value = Envelope;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a usage-details page object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
-        let mut env = Envelope {
-            saw_data: false,
-            next_link: None,
-        };
-        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            if key.eq_ignore_ascii_case("data") && !env.saw_data {
-                map.next_value_seed(RowsSeed(&mut *self.sink))?;
-                env.saw_data = true;
-            } else if key.eq_ignore_ascii_case("nextLink") {
-                env.next_link = map.next_value::<Option<String>>()?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+fn read_envelope(scan: &mut Scanner<'_>, sink: &mut RowSink<'_>) -> Result<Envelope, ScanError> {
+    let mut env = Envelope {
+        saw_data: false,
+        next_link: None,
+    };
+    let mut scratch = String::new();
+    scan.begin_object()?;
+    let mut first = true;
+    while let Some((key, escaped)) = scan.next_key(&mut first)? {
+        let key = text(key, escaped, &mut scratch);
+        if key.eq_ignore_ascii_case("data") && !env.saw_data {
+            read_rows(scan, sink)?;
+            env.saw_data = true;
+        } else if key.eq_ignore_ascii_case("nextLink") {
+            let mut link = String::new();
+            env.next_link = match scan.value()? {
+                Raw::Null => None,
+                Raw::Str { inner, escaped } => Some(text(inner, escaped, &mut link).to_owned()),
+                Raw::Other(_) => return Err(scan.error("`nextLink` is neither a string nor null")),
+            };
+        } else {
+            scan.value()?;
         }
-        Ok(env)
     }
+    Ok(env)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use super::date::parse_usage_date;
 use super::decimal::{Decimal, parse_decimal};
 use super::decode_page;
+use super::scan;
 use super::tags::{Tags, parse_tags};
 use crate::schema::{COST, EXTRA_FIELDS, TAGS};
 
@@ -36,6 +37,27 @@ fn json_value() -> impl Strategy<Value = String> {
         Just(r#"{"nested":[1,2,{"a":null}]}"#.to_string()),
     ]
 }
+
+/// A JSON document: a value, or an object or array of them.
+fn json_doc() -> impl Strategy<Value = String> {
+    prop_oneof![
+        json_value(),
+        proptest::collection::vec((any::<String>(), json_value()), 0..4).prop_map(|kv| {
+            let body: Vec<String> = kv
+                .iter()
+                .map(|(k, v)| format!("{}: {v}", serde_json::to_string(k).unwrap()))
+                .collect();
+            format!("{{ {} }}", body.join(" ,"))
+        }),
+        proptest::collection::vec(json_value(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+    ]
+}
+
+/// Bytes that matter to a JSON reader, for mutations.
+const JSON_BYTES: [char; 22] = [
+    '"', '\\', '{', '}', '[', ']', ',', ':', '0', '1', '-', '+', '.', 'e', 'E', 'n', 'u', ' ',
+    '\t', '\u{1}', 'x', '/',
+];
 
 const KEYS: [&str; 12] = [
     "cost",
@@ -118,6 +140,29 @@ proptest! {
         if !entries.is_empty() {
             prop_assert_eq!(as_owned(parse_tags(&body.join(","))), Some(want));
         }
+    }
+
+    #[test]
+    fn scanner_accepts_exactly_what_serde_json_accepts(
+        doc in json_doc(),
+        at in any::<proptest::sample::Index>(),
+        edit in proptest::option::of((any::<bool>(), proptest::sample::select(JSON_BYTES.to_vec()))),
+    ) {
+        let mut text = doc;
+        if let Some((delete, c)) = edit {
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            if delete && i < text.len() {
+                text.remove(i);
+            } else {
+                text.insert(i, c);
+            }
+        }
+        let ours = scan::validate(&text);
+        let theirs = serde_json::from_str::<serde::de::IgnoredAny>(&text);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}, serde_json {:?}", text, ours, theirs);
     }
 
     #[test]

@@ -1,16 +1,12 @@
 //! One usage row: every field is converted and appended to its column as it is read; unknown
 //! fields and values that cannot be converted go verbatim to `extra_fields`.
 
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
-
 use super::DecodeStats;
 use super::date::parse_usage_date;
 use super::decimal::{Decimal, parse_decimal};
 use super::fields::FieldLookup;
-use super::json::{CowStr, JsonValue};
+use super::json::{JsonValue, text};
+use super::scan::{ScanError, Scanner};
 use super::tags::{Tags, parse_tags};
 use crate::batch::{EXTRA, UsageBatchBuilder};
 use crate::schema::{COLUMNS, COST, ENROLLMENT_NUMBER, Kind};
@@ -67,11 +63,7 @@ impl RowSink<'_> {
 
     /// Appends `value` to `col`; on failure appends a null and returns `Err`.
     fn convert(&mut self, col: usize, value: &JsonValue<'_>) -> Result<(), ()> {
-        let text: Option<&str> = match value {
-            JsonValue::Null => None,
-            JsonValue::Str(s) => Some(s),
-            JsonValue::Other(raw) => Some(raw),
-        };
+        let text: Option<&str> = value.verbatim();
         let is_string = matches!(value, JsonValue::Str(_));
         let blank = text.is_none_or(|t| is_string && t.trim_ascii().is_empty());
         match COLUMNS[col].kind {
@@ -191,89 +183,47 @@ fn parse_i64(text: &str) -> Option<i64> {
     i64::try_from(v / one).ok()
 }
 
-/// Deserializes the `data` array, appending every element as a row.
-pub struct RowsSeed<'s, 'k>(pub &'k mut RowSink<'s>);
-
-impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
+/// Reusable buffers for unescaped keys and values.
+#[derive(Default)]
+struct Scratch {
+    key: String,
+    value: String,
 }
 
-impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("`data` to be an array of usage rows")
+/// Reads the `data` array at the scanner's position, appending every element as a row.
+pub fn read_rows(scan: &mut Scanner<'_>, sink: &mut RowSink<'_>) -> Result<(), ScanError> {
+    if scan.peek() != Some(b'[') {
+        return Err(scan.error("`data` is not an array of usage rows"));
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {}
-        Ok(())
-    }
-}
-
-struct RowSeed<'s, 'k>(&'k mut RowSink<'s>);
-
-impl<'de> DeserializeSeed<'de> for RowSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl RowSeed<'_, '_> {
-    /// A `data` element that is not an object is still a row: all nulls, text in `extra_fields`.
-    fn non_object(self, text: &str) {
-        self.0.stats.unparsed_values += 1;
-        self.0.push_extra(NON_OBJECT_ROW_KEY, text);
-        self.0.end_row();
-    }
-}
-
-impl<'de> Visitor<'de> for RowSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a usage row")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            let raw: &'de RawValue = map.next_value()?;
-            self.0.field(&key, JsonValue::from_raw(raw));
+    scan.begin_array()?;
+    let mut scratch = Scratch::default();
+    let mut first = true;
+    while scan.next_element(&mut first)? {
+        if scan.peek() == Some(b'{') {
+            read_row(scan, sink, &mut scratch)?;
+        } else {
+            // A `data` element that is not an object is still a row: all nulls, its text kept.
+            let value = JsonValue::read(scan.value()?, &mut scratch.value);
+            sink.stats.unparsed_values += 1;
+            sink.push_extra(NON_OBJECT_ROW_KEY, value.verbatim().unwrap_or("null"));
+            sink.end_row();
         }
-        self.0.end_row();
-        Ok(())
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut items: Vec<Box<RawValue>> = Vec::new();
-        while let Some(item) = seq.next_element::<Box<RawValue>>()? {
-            items.push(item);
-        }
-        let parts: Vec<&str> = items.iter().map(|r| r.get()).collect();
-        self.non_object(&format!("[{}]", parts.join(",")));
-        Ok(())
+    Ok(())
+}
+
+fn read_row(
+    scan: &mut Scanner<'_>,
+    sink: &mut RowSink<'_>,
+    scratch: &mut Scratch,
+) -> Result<(), ScanError> {
+    scan.begin_object()?;
+    let mut first = true;
+    while let Some((key, escaped)) = scan.next_key(&mut first)? {
+        let key = text(key, escaped, &mut scratch.key);
+        let value = JsonValue::read(scan.value()?, &mut scratch.value);
+        sink.field(key, value);
     }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.non_object("null");
-        Ok(())
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.non_object(if v { "true" } else { "false" });
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.non_object(&v.to_string());
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.non_object(&v.to_string());
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.non_object(&v.to_string());
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.non_object(v);
-        Ok(())
-    }
+    sink.end_row();
+    Ok(())
 }

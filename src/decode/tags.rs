@@ -6,12 +6,8 @@
 //! keys the last one wins.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
-
-use super::json::{CowStr, JsonValue};
+use super::scan::{Raw, ScanError, Scanner, unescape};
 
 /// One tag: key and optional value.
 pub type Tag<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
@@ -57,10 +53,35 @@ fn into_owned(tag: Tag<'_>) -> Tag<'static> {
 }
 
 fn parse_object(text: &str) -> Option<Vec<Tag<'_>>> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let tags = ObjectSeed.deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    Some(dedup_last_wins(tags))
+    read_object(&mut Scanner::new(text))
+        .ok()
+        .map(dedup_last_wins)
+}
+
+fn read_object<'a>(scan: &mut Scanner<'a>) -> Result<Vec<Tag<'a>>, ScanError> {
+    scan.begin_object()?;
+    let mut tags = Vec::new();
+    let mut first = true;
+    while let Some((key, escaped)) = scan.next_key(&mut first)? {
+        let value = match scan.value()? {
+            Raw::Null => None,
+            Raw::Str { inner, escaped } => Some(cow_text(inner, escaped)),
+            Raw::Other(t) => Some(Cow::Borrowed(t)),
+        };
+        tags.push((cow_text(key, escaped), value));
+    }
+    scan.finish()?;
+    Ok(tags)
+}
+
+/// A string's text: borrowed without escapes; kept as written if it cannot be unescaped.
+fn cow_text(inner: &str, escaped: bool) -> Cow<'_, str> {
+    let mut out = String::new();
+    if escaped && unescape(inner, &mut out) {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(inner)
+    }
 }
 
 /// Keeps the first position of each key with the value of its last occurrence.
@@ -76,38 +97,6 @@ fn dedup_last_wins(mut tags: Vec<Tag<'_>>) -> Vec<Tag<'_>> {
         }
     }
     out
-}
-
-struct ObjectSeed;
-
-impl<'de> DeserializeSeed<'de> for ObjectSeed {
-    type Value = Vec<Tag<'de>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ObjectSeed {
-    type Value = Vec<Tag<'de>>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object of tags")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut tags = Vec::new();
-        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            let raw: &'de RawValue = map.next_value()?;
-            let value = match JsonValue::from_raw(raw) {
-                JsonValue::Null => None,
-                JsonValue::Str(s) => Some(s),
-                JsonValue::Other(t) => Some(Cow::Borrowed(t)),
-            };
-            tags.push((key, value));
-        }
-        Ok(tags)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Err(E::custom("null is not a tags object"))
-    }
 }
 
 #[cfg(test)]

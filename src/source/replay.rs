@@ -1,7 +1,9 @@
 //! Replay: page files saved earlier, read in file-name order. Accepts `*.json` and the
 //! zstd-compressed `*.json.zst` that `--keep-raw` writes.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -32,28 +34,82 @@ pub fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     Ok(files)
 }
 
-/// Reads one page file, decompressing `.zst`.
-pub fn read_page_file(path: &Path) -> Result<Bytes, SourceError> {
+/// Page buffers kept for reuse: a page read into memory that was used before costs no page
+/// faults, and there are never more buffers than pages in flight.
+#[derive(Default)]
+pub struct BufferPool {
+    free: Mutex<Vec<Vec<u8>>>,
+}
+
+/// Buffers kept at most; pages in flight beyond this get fresh ones.
+const POOL_BUFFERS: usize = 8;
+
+impl BufferPool {
+    fn take(&self) -> Vec<u8> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        free.pop().unwrap_or_default()
+    }
+
+    fn give_back(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < POOL_BUFFERS {
+            free.push(buf);
+        }
+    }
+}
+
+/// A page body that returns its buffer to the pool when the last `Bytes` of it is dropped.
+struct PooledBody {
+    buf: Vec<u8>,
+    pool: Arc<BufferPool>,
+}
+
+impl AsRef<[u8]> for PooledBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for PooledBody {
+    fn drop(&mut self) {
+        self.pool.give_back(std::mem::take(&mut self.buf));
+    }
+}
+
+/// Reads one page file, decompressing `.zst`, into a buffer of `pool`.
+pub fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Bytes, SourceError> {
     let err = |reason: String| SourceError::Replay {
         path: path.display().to_string(),
         reason,
     };
-    let raw = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let mut buf = pool.take();
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
     if path.extension().is_some_and(|e| e == "zst") {
-        zstd::decode_all(raw.as_slice())
-            .map(Bytes::from)
-            .map_err(|e| err(format!("not a valid zstd file: {e}")))
+        zstd::stream::read::Decoder::new(file)
+            .and_then(|mut d| d.read_to_end(&mut buf))
+            .map_err(|e| err(format!("not a valid zstd file: {e}")))?;
     } else {
-        Ok(Bytes::from(raw))
+        let len = file.metadata().map_or(0, |m| m.len() as usize);
+        buf.reserve(len.saturating_add(1));
+        (&file)
+            .read_to_end(&mut buf)
+            .map_err(|e| err(e.to_string()))?;
     }
+    Ok(Bytes::from_owner(PooledBody {
+        buf,
+        pool: pool.clone(),
+    }))
 }
 
 /// The pages of `dir` as a stream, read on the blocking pool one at a time.
 pub fn pages(dir: &Path) -> Result<PageStream, SourceError> {
     let files = list_page_files(dir)?;
-    let stream =
-        futures::stream::iter(files.into_iter().enumerate()).then(|(i, path)| async move {
-            let body = tokio::task::spawn_blocking(move || read_page_file(&path))
+    let pool = Arc::new(BufferPool::default());
+    let stream = futures::stream::iter(files.into_iter().enumerate()).then(move |(i, path)| {
+        let pool = pool.clone();
+        async move {
+            let body = tokio::task::spawn_blocking(move || read_page_file(&path, &pool))
                 .await
                 .map_err(|e| SourceError::Replay {
                     path: "<replay reader>".into(),
@@ -64,6 +120,7 @@ pub fn pages(dir: &Path) -> Result<PageStream, SourceError> {
                 body,
                 etag: None,
             })
-        });
+        }
+    });
     Ok(Box::pin(stream))
 }

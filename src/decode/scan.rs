@@ -1,0 +1,528 @@
+//! A validating, borrowing JSON scanner: the one JSON reader of the decode hot path.
+//!
+//! It walks text that is already known to be UTF-8 and hands out every value as a slice of that
+//! text: a string's contents between the quotes (still escaped, with a flag saying whether it
+//! has escapes), or any other value's JSON text. Numbers therefore keep every digit, strings
+//! without escapes are never copied, and each byte is looked at once. It accepts exactly the
+//! JSON that `serde_json` accepts (RFC 8259; nesting limited to 128 levels), which a property
+//! test checks; [`unescape`] turns a string's contents into text.
+
+use std::fmt;
+
+/// Nesting allowed below a value that is read whole (the limit `serde_json` uses).
+const MAX_DEPTH: usize = 128;
+
+/// Why the text is not JSON, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanError {
+    /// Byte offset of the problem.
+    pub offset: usize,
+    /// What was wrong.
+    pub what: &'static str,
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.offset)
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// One value as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raw<'a> {
+    /// `null`.
+    Null,
+    /// A string: its contents between the quotes, still escaped when `escaped`.
+    Str {
+        /// The contents, as written.
+        inner: &'a str,
+        /// Whether `inner` holds backslash escapes.
+        escaped: bool,
+    },
+    /// Any other value (number, `true`, `false`, object, array) as its JSON text.
+    Other(&'a str),
+}
+
+/// A cursor over JSON text.
+pub struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Self { text, pos: 0 }
+    }
+
+    /// An error at the current position.
+    pub fn error(&self, what: &'static str) -> ScanError {
+        ScanError {
+            offset: self.pos,
+            what,
+        }
+    }
+
+    fn fail<T>(&self, what: &'static str) -> Result<T, ScanError> {
+        Err(self.error(what))
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        let b = self.text.as_bytes();
+        while let Some(&c) = b.get(self.pos) {
+            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// The next byte that is not whitespace, without consuming it.
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    #[inline]
+    fn expect(&mut self, c: u8, what: &'static str) -> Result<(), ScanError> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.fail(what)
+        }
+    }
+
+    /// Consumes `{`.
+    pub fn begin_object(&mut self) -> Result<(), ScanError> {
+        self.expect(b'{', "expected `{`")
+    }
+
+    /// The next key of the object being read and consumes its `:`; `None` once the object's
+    /// `}` is consumed. `first` must be `true` for the first call of an object.
+    #[inline]
+    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<(&'a str, bool)>, ScanError> {
+        match self.peek() {
+            Some(b'}') if *first => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            _ if *first => *first = false,
+            Some(b'}') => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            Some(b',') => self.pos += 1,
+            None => return self.fail("unexpected end of input in an object"),
+            Some(_) => return self.fail("expected `,` or `}` in an object"),
+        }
+        if self.peek() != Some(b'"') {
+            return self.fail("expected a string key in an object");
+        }
+        let key = self.string()?;
+        self.expect(b':', "expected `:` after an object key")?;
+        Ok(Some(key))
+    }
+
+    /// Consumes `[`.
+    pub fn begin_array(&mut self) -> Result<(), ScanError> {
+        self.expect(b'[', "expected `[`")
+    }
+
+    /// Whether another element of the array being read follows (its `,` consumed); `false`
+    /// once the array's `]` is consumed. `first` must be `true` for the first call of an array.
+    #[inline]
+    pub fn next_element(&mut self, first: &mut bool) -> Result<bool, ScanError> {
+        match self.peek() {
+            Some(b']') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ if *first => {
+                *first = false;
+                Ok(true)
+            }
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            None => self.fail("unexpected end of input in an array"),
+            Some(_) => self.fail("expected `,` or `]` in an array"),
+        }
+    }
+
+    /// Reads one whole value.
+    #[inline]
+    pub fn value(&mut self) -> Result<Raw<'a>, ScanError> {
+        self.value_at(0)
+    }
+
+    fn value_at(&mut self, depth: usize) -> Result<Raw<'a>, ScanError> {
+        match self.peek() {
+            Some(b'"') => {
+                let (inner, escaped) = self.string()?;
+                Ok(Raw::Str { inner, escaped })
+            }
+            Some(b'-' | b'0'..=b'9') => self.number().map(Raw::Other),
+            Some(b'n') => self.literal("null").map(|_| Raw::Null),
+            Some(b't') => self.literal("true").map(Raw::Other),
+            Some(b'f') => self.literal("false").map(Raw::Other),
+            Some(b'{' | b'[') => {
+                let from = self.pos;
+                self.nested(depth)?;
+                Ok(Raw::Other(&self.text[from..self.pos]))
+            }
+            None => self.fail("unexpected end of input where a value was expected"),
+            Some(_) => self.fail("expected a JSON value"),
+        }
+    }
+
+    /// Checks that only whitespace is left.
+    pub fn finish(&mut self) -> Result<(), ScanError> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => self.fail("trailing characters after the JSON value"),
+        }
+    }
+
+    /// An object or array, read whole and validated.
+    fn nested(&mut self, depth: usize) -> Result<(), ScanError> {
+        if depth >= MAX_DEPTH {
+            return self.fail("JSON nested too deeply");
+        }
+        let mut first = true;
+        if self.peek() == Some(b'{') {
+            self.pos += 1;
+            while self.next_key(&mut first)?.is_some() {
+                self.value_at(depth + 1)?;
+            }
+        } else {
+            self.pos += 1;
+            while self.next_element(&mut first)? {
+                self.value_at(depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &'static str) -> Result<&'a str, ScanError> {
+        let end = self.pos + word.len();
+        if self.text.as_bytes().get(self.pos..end) == Some(word.as_bytes()) {
+            let s = &self.text[self.pos..end];
+            self.pos = end;
+            Ok(s)
+        } else {
+            self.fail("invalid literal (expected null, true or false)")
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Result<&'a str, ScanError> {
+        let b = self.text.as_bytes();
+        let start = self.pos;
+        let mut i = self.pos;
+        let digits = |mut i: usize| {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            i
+        };
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => i = digits(i + 1),
+            _ => {
+                self.pos = i;
+                return self.fail("invalid number");
+            }
+        }
+        if b.get(i) == Some(&b'.') {
+            let j = digits(i + 1);
+            if j == i + 1 {
+                self.pos = j;
+                return self.fail("invalid number: no digit after `.`");
+            }
+            i = j;
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let j = digits(i);
+            if j == i {
+                self.pos = j;
+                return self.fail("invalid number: no digit in the exponent");
+            }
+            i = j;
+        }
+        self.pos = i;
+        Ok(&self.text[start..i])
+    }
+
+    /// A string starting at the current `"`: its contents and whether they hold escapes.
+    #[inline]
+    fn string(&mut self) -> Result<(&'a str, bool), ScanError> {
+        let b = self.text.as_bytes();
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            i = find_special(b, i);
+            match b.get(i) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    i = self.escape(i)?;
+                }
+                Some(_) => {
+                    self.pos = i;
+                    return self.fail("control character in a string");
+                }
+                None => {
+                    self.pos = i;
+                    return self.fail("unexpected end of input in a string");
+                }
+            }
+        }
+        self.pos = i + 1;
+        Ok((&self.text[start..i], escaped))
+    }
+
+    /// Checks the escape at `i` (a backslash); returns the offset after it.
+    fn escape(&mut self, i: usize) -> Result<usize, ScanError> {
+        let b = self.text.as_bytes();
+        match b.get(i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
+            Some(b'u') => match b.get(i + 2..i + 6) {
+                Some(hex) if hex.iter().all(u8::is_ascii_hexdigit) => Ok(i + 6),
+                _ => {
+                    self.pos = i;
+                    self.fail("invalid \\u escape in a string")
+                }
+            },
+            None => {
+                self.pos = i;
+                self.fail("unexpected end of input in a string")
+            }
+            Some(_) => {
+                self.pos = i;
+                self.fail("invalid escape in a string")
+            }
+        }
+    }
+}
+
+/// Offset of the first `"`, `\` or control character at or after `i` (`b.len()` if none),
+/// eight bytes at a time.
+#[inline]
+fn find_special(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let slash = x ^ (ONES * u64::from(b'\\'));
+        // A byte is flagged when it is zero (after the xor) or below 0x20. Borrows only run
+        // upwards, so the lowest flagged byte is always a true match.
+        let hit = (quote.wrapping_sub(ONES) & !quote)
+            | (slash.wrapping_sub(ONES) & !slash)
+            | (x.wrapping_sub(ONES * 0x20) & !x);
+        let hit = hit & HIGH;
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Writes the text of a string's contents (as read by [`Scanner`], so its escapes are valid)
+/// into `out`, replacing what was there. Returns `false` if a `\u` escape is an unpaired
+/// surrogate, which has no text: the caller keeps the contents as written.
+pub fn unescape(inner: &str, out: &mut String) -> bool {
+    out.clear();
+    let mut rest = inner;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let b = rest.as_bytes();
+        let (ch, used) = match b.get(at + 1) {
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'n') => ('\n', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'u') => match code_point(rest, at) {
+                Some(v) => v,
+                None => return false,
+            },
+            Some(&c @ (b'"' | b'\\' | b'/')) => (char::from(c), 2),
+            _ => return false,
+        };
+        out.push(ch);
+        rest = &rest[at + used..];
+    }
+    out.push_str(rest);
+    true
+}
+
+/// The character of the `\uXXXX` escape at `at` (with its low surrogate when it is a high one)
+/// and the bytes it takes.
+fn code_point(s: &str, at: usize) -> Option<(char, usize)> {
+    let hex = |from: usize| {
+        s.get(from..from + 4)
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    let first = hex(at + 2)?;
+    match first {
+        0xD800..=0xDBFF => {
+            if s.get(at + 6..at + 8) != Some("\\u") {
+                return None;
+            }
+            let low = hex(at + 8).filter(|l| (0xDC00..=0xDFFF).contains(l))?;
+            let c = 0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00);
+            char::from_u32(c).map(|c| (c, 12))
+        }
+        0xDC00..=0xDFFF => None,
+        _ => char::from_u32(first).map(|c| (c, 6)),
+    }
+}
+
+/// Validates that `text` is one JSON value (for tests and small inputs).
+pub fn validate(text: &str) -> Result<(), ScanError> {
+    let mut s = Scanner::new(text);
+    s.value()?;
+    s.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Raw<'_> {
+        let mut s = Scanner::new(text);
+        let v = s.value().unwrap();
+        s.finish().unwrap();
+        v
+    }
+
+    #[test]
+    fn values_keep_their_text() {
+        assert_eq!(one(" null "), Raw::Null);
+        assert_eq!(
+            one(r#""abc""#),
+            Raw::Str {
+                inner: "abc",
+                escaped: false
+            }
+        );
+        assert_eq!(
+            one(r#""a\"b""#),
+            Raw::Str {
+                inner: r#"a\"b"#,
+                escaped: true
+            }
+        );
+        assert_eq!(
+            one("0.499222332425423563466"),
+            Raw::Other("0.499222332425423563466")
+        );
+        assert_eq!(one("-1.5E-05"), Raw::Other("-1.5E-05"));
+        assert_eq!(one("true"), Raw::Other("true"));
+        assert_eq!(
+            one(r#"{"a": [1, {"b": null}]}"#),
+            Raw::Other(r#"{"a": [1, {"b": null}]}"#)
+        );
+    }
+
+    #[test]
+    fn objects_and_arrays_are_walked_in_order() {
+        let mut s = Scanner::new(r#"{"k": [1, "x"], "e": {}}"#);
+        s.begin_object().unwrap();
+        let mut first = true;
+        assert_eq!(s.next_key(&mut first).unwrap(), Some(("k", false)));
+        s.begin_array().unwrap();
+        let mut f2 = true;
+        assert!(s.next_element(&mut f2).unwrap());
+        assert_eq!(s.value().unwrap(), Raw::Other("1"));
+        assert!(s.next_element(&mut f2).unwrap());
+        assert!(matches!(s.value().unwrap(), Raw::Str { inner: "x", .. }));
+        assert!(!s.next_element(&mut f2).unwrap());
+        assert_eq!(s.next_key(&mut first).unwrap(), Some(("e", false)));
+        assert_eq!(s.value().unwrap(), Raw::Other("{}"));
+        assert_eq!(s.next_key(&mut first).unwrap(), None);
+        s.finish().unwrap();
+    }
+
+    #[test]
+    fn invalid_json_is_refused_with_its_offset() {
+        for (text, offset) in [
+            ("", 0),
+            ("{", 1),
+            (r#"{"a":1,}"#, 7),
+            ("[1,]", 3),
+            ("[1 2]", 3),
+            ("01", 1),
+            ("1.", 2),
+            ("-", 1),
+            ("1e+", 3),
+            (".5", 0),
+            ("nul", 0),
+            ("\"a\u{1}\"", 2),
+            (r#""\x""#, 1),
+            (r#""\u12g4""#, 1),
+            ("\"abc", 4),
+            ("1 2", 2),
+            ("{1:2}", 1),
+            (r#"{"a" 1}"#, 5),
+        ] {
+            let e = validate(text).expect_err(text);
+            assert_eq!(e.offset, offset, "{text}: {e}");
+        }
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert_eq!(validate(&deep).unwrap_err().what, "JSON nested too deeply");
+        let ok = "[".repeat(100) + &"]".repeat(100);
+        validate(&ok).unwrap();
+    }
+
+    #[test]
+    fn special_bytes_are_found_in_every_lane() {
+        for at in 0..20 {
+            for special in [b'"', b'\\', 0x1f, 0x00] {
+                let mut b = vec![b'a'; 20];
+                b[at] = special;
+                assert_eq!(find_special(&b, 0), at);
+            }
+            // Bytes just above the special ones (and multi-byte UTF-8) are not flagged.
+            let b = [b' ', b'#', b']', 0x80, 0xff, b'~', b'!', b'a', b'a', b'a'];
+            assert_eq!(find_special(&b, 0), b.len());
+        }
+    }
+
+    #[test]
+    fn unescape_decodes_every_escape() {
+        let mut out = String::from("old");
+        assert!(unescape(
+            r#"a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00z"#,
+            &mut out
+        ));
+        assert_eq!(out, "a\"b\\c/d\u{8}\u{c}\n\r\té😀z");
+        assert!(unescape("plain", &mut out));
+        assert_eq!(out, "plain");
+        assert!(!unescape(r#"\ud83d"#, &mut out));
+        assert!(!unescape(r#"\ude00"#, &mut out));
+        assert!(!unescape(r#"\ud83d\u0041"#, &mut out));
+    }
+}
