@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use parquet::file::metadata::KeyValue;
-use tracing::{debug, info, warn};
+use tokio::sync::mpsc;
+use tracing::{Instrument, debug, info, warn};
 
 use super::summary::PartitionReport;
 use crate::config::{PartitionPlan, SourceConfig};
@@ -147,7 +148,7 @@ async fn stream_pages(
     writer: &mut PartitionWriter,
 ) -> Result<(DecodeStats, u64, Option<String>), RunError> {
     let enrollment: Arc<str> = Arc::from(plan.key.enrollment.as_str());
-    let mut decoded = pages
+    let decoded = pages
         .map_err(RunError::from)
         .map_ok(move |page| {
             let raw = raw.clone();
@@ -166,6 +167,21 @@ async fn stream_pages(
             }
         })
         .try_buffered(ctx.decode_parallelism);
+    // Decoding runs ahead in its own task, so pages keep being fetched and decoded while the
+    // writer waits for the encoder; the channel bounds how far ahead.
+    let (tx, mut rx) = mpsc::channel(ctx.decode_parallelism);
+    let _ahead = AbortOnDrop(tokio::spawn(
+        async move {
+            let mut decoded = std::pin::pin!(decoded);
+            while let Some(item) = decoded.next().await {
+                let failed = item.is_err();
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        }
+        .in_current_span(),
+    ));
     let mut stats = DecodeStats::new();
     let mut pages_seen = 0u64;
     let mut first_etag = None;
@@ -174,7 +190,8 @@ async fn stream_pages(
         plan.key.enrollment,
         plan.key.month_label()
     ));
-    while let Some((number, etag, page)) = decoded.try_next().await? {
+    while let Some(item) = rx.recv().await {
+        let (number, etag, page) = item?;
         debug!(page = number, rows = page.stats.rows, "decoded page");
         progress::page_done(
             bar.as_ref(),
@@ -191,6 +208,15 @@ async fn stream_pages(
     }
     drop(bar);
     Ok((stats, pages_seen, first_etag))
+}
+
+/// Aborts a task when dropped (a failed partition stops fetching ahead).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn file_metadata(

@@ -7,6 +7,8 @@ use crate::schema::column_for_field;
 /// Remembers which column the key at each position of a row mapped to.
 #[derive(Debug, Default)]
 pub struct FieldLookup {
+    /// Per position: the key seen last (`""` when it holds bytes that JSON must escape, so it
+    /// can never be matched against raw input) and its column.
     by_position: Vec<(Box<str>, Option<usize>)>,
     position: usize,
 }
@@ -22,11 +24,30 @@ impl FieldLookup {
             return *col;
         }
         let col = column_for_field(key);
+        let plain = !key.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20);
+        let cached = (if plain { key } else { "" }.into(), col);
         if pos < self.by_position.len() {
-            self.by_position[pos] = (key.into(), col);
+            self.by_position[pos] = cached;
         } else if pos == self.by_position.len() && pos < 256 {
-            self.by_position.push((key.into(), col));
+            self.by_position.push(cached);
         }
+        col
+    }
+
+    /// The key seen at the next position last time (`""` if none): the likely next key.
+    pub fn likely(&self) -> &str {
+        self.by_position
+            .get(self.position)
+            .map_or("", |(key, _)| key)
+    }
+
+    /// The column for the next key when it is the [`likely`](Self::likely) one.
+    pub fn likely_column(&mut self) -> Option<usize> {
+        let col = self
+            .by_position
+            .get(self.position)
+            .and_then(|(_, col)| *col);
+        self.position += 1;
         col
     }
 
@@ -56,5 +77,20 @@ mod tests {
         assert_eq!(f.lookup("cost"), Some(COST));
         f.next_row();
         assert_eq!(f.lookup("Cost"), Some(COST));
+        // The likely key at each position is the one seen there last.
+        f.next_row();
+        assert_eq!(f.likely(), "Cost");
+        assert_eq!(f.likely_column(), Some(COST));
+        assert_eq!(f.likely(), "Cost");
+        assert_eq!(f.likely_column(), Some(COST));
+        assert_eq!(f.likely(), "cost");
+        assert_eq!(f.likely_column(), Some(COST));
+        assert_eq!(f.likely(), "");
+        assert_eq!(f.likely_column(), None);
+        // A key with a quote is never offered as likely: raw input could not hold it as is.
+        f.next_row();
+        assert_eq!(f.lookup("a\"b"), None);
+        f.next_row();
+        assert_eq!(f.likely(), "");
     }
 }

@@ -59,7 +59,8 @@ const JSON_BYTES: [char; 22] = [
     '\t', '\u{1}', 'x', '/',
 ];
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
+    r#"odd\"key"#,
     "cost",
     "Cost",
     "date",
@@ -73,6 +74,21 @@ const KEYS: [&str; 12] = [
     "extendedCost",
     "additionalInfo",
 ];
+
+/// A page of `rows`, each a list of (key index, value text).
+fn page_text(rows: &[Vec<(usize, String)>]) -> String {
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let fields: Vec<String> = r
+                .iter()
+                .map(|(k, v)| format!("\"{}\":{v}", KEYS[*k]))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        })
+        .collect();
+    format!("{{\"data\":[{}],\"nextLink\":null}}", rows.join(","))
+}
 
 proptest! {
     #![proptest_config(config())]
@@ -166,6 +182,29 @@ proptest! {
     }
 
     #[test]
+    fn pages_that_are_not_json_are_refused(
+        rows in proptest::collection::vec(proptest::collection::vec((0usize..KEYS.len(), json_value()), 0..6), 1..6),
+        at in any::<proptest::sample::Index>(),
+        delete in any::<bool>(),
+        c in proptest::sample::select(JSON_BYTES.to_vec()),
+    ) {
+        // Rows repeat their keys, as real pages do, so the decoder's likely-key path is taken.
+        let mut text = page_text(&[rows.clone(), rows].concat());
+        let mut i = at.index(text.len() + 1);
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        if delete && i < text.len() {
+            text.remove(i);
+        } else {
+            text.insert(i, c);
+        }
+        if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err() {
+            prop_assert!(decode_page(text.as_bytes(), 1, "1").is_err(), "accepted {:?}", text);
+        }
+    }
+
+    #[test]
     fn page_decoding_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = decode_page(&bytes, 1, "1");
     }
@@ -174,13 +213,7 @@ proptest! {
     fn no_row_is_lost_and_every_value_is_kept(
         rows in proptest::collection::vec(proptest::collection::vec((0usize..KEYS.len(), json_value()), 0..10), 0..20)
     ) {
-        let body = format!(
-            "{{\"data\":[{}],\"nextLink\":null}}",
-            rows.iter()
-                .map(|r| format!("{{{}}}", r.iter().map(|(k, v)| format!("\"{}\":{v}", KEYS[*k])).collect::<Vec<_>>().join(",")))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        let body = page_text(&rows);
         let page = decode_page(body.as_bytes(), 1, "1").expect("valid JSON page");
         prop_assert_eq!(page.batch.num_rows(), rows.len());
         prop_assert_eq!(page.stats.rows, rows.len() as u64);

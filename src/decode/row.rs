@@ -40,8 +40,9 @@ impl RowSink<'_> {
         self.extra.push((key, value.to_owned()));
     }
 
-    fn field(&mut self, key: &str, value: JsonValue<'_>) {
-        let col = match self.fields.lookup(key) {
+    /// One field; `col` is the column its key maps to, if any.
+    fn field(&mut self, col: Option<usize>, key: &str, value: JsonValue<'_>) {
+        let col = match col {
             Some(col) if !self.builder.has_value(col) => col,
             _ => {
                 // Unknown field, or a second spelling of a field already filled in this row.
@@ -219,10 +220,15 @@ fn read_row(
 ) -> Result<(), ScanError> {
     scan.begin_object()?;
     let mut first = true;
-    while let Some((key, escaped)) = scan.next_key(&mut first)? {
-        let key = text(key, escaped, &mut scratch.key);
+    while let Some(key) = scan.next_key_like(&mut first, sink.fields.likely())? {
+        let (col, key) = if key.expected {
+            (sink.fields.likely_column(), key.text)
+        } else {
+            let key = text(key.text, key.escaped, &mut scratch.key);
+            (sink.fields.lookup(key), key)
+        };
         let value = JsonValue::read(scan.value()?, &mut scratch.value);
-        sink.field(key, value);
+        sink.field(col, key, value);
     }
     sink.end_row();
     Ok(())

@@ -45,6 +45,17 @@ pub enum Raw<'a> {
     Other(&'a str),
 }
 
+/// An object key as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key<'a> {
+    /// The key's contents, still escaped when `escaped`.
+    pub text: &'a str,
+    /// Whether `text` holds backslash escapes.
+    pub escaped: bool,
+    /// Whether it is the key the caller said was likely.
+    pub expected: bool,
+}
+
 /// A cursor over JSON text.
 pub struct Scanner<'a> {
     text: &'a str,
@@ -106,6 +117,19 @@ impl<'a> Scanner<'a> {
     /// `}` is consumed. `first` must be `true` for the first call of an object.
     #[inline]
     pub fn next_key(&mut self, first: &mut bool) -> Result<Option<(&'a str, bool)>, ScanError> {
+        self.next_key_like(first, "")
+            .map(|k| k.map(|k| (k.text, k.escaped)))
+    }
+
+    /// [`next_key`](Self::next_key) with the key most likely to come next: when the input holds
+    /// exactly that key it is taken with one comparison instead of a scan (`Key::expected`).
+    /// `likely` must be text the scanner read before as a key without escapes (or `""`).
+    #[inline]
+    pub fn next_key_like(
+        &mut self,
+        first: &mut bool,
+        likely: &str,
+    ) -> Result<Option<Key<'a>>, ScanError> {
         match self.peek() {
             Some(b'}') if *first => {
                 self.pos += 1;
@@ -123,7 +147,27 @@ impl<'a> Scanner<'a> {
         if self.peek() != Some(b'"') {
             return self.fail("expected a string key in an object");
         }
-        let key = self.string()?;
+        let b = self.text.as_bytes();
+        let start = self.pos + 1;
+        let end = start + likely.len();
+        let key = if !likely.is_empty()
+            && b.get(start..end) == Some(likely.as_bytes())
+            && b.get(end) == Some(&b'"')
+        {
+            self.pos = end + 1;
+            Key {
+                text: &self.text[start..end],
+                escaped: false,
+                expected: true,
+            }
+        } else {
+            let (text, escaped) = self.string()?;
+            Key {
+                text,
+                escaped,
+                expected: false,
+            }
+        };
         self.expect(b':', "expected `:` after an object key")?;
         Ok(Some(key))
     }
@@ -355,7 +399,7 @@ fn find_special(b: &[u8], mut i: usize) -> usize {
 pub fn unescape(inner: &str, out: &mut String) -> bool {
     out.clear();
     let mut rest = inner;
-    while let Some(at) = rest.find('\\') {
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
         out.push_str(&rest[..at]);
         let b = rest.as_bytes();
         let (ch, used) = match b.get(at + 1) {
@@ -463,6 +507,28 @@ mod tests {
         assert_eq!(s.next_key(&mut first).unwrap(), Some(("e", false)));
         assert_eq!(s.value().unwrap(), Raw::Other("{}"));
         assert_eq!(s.next_key(&mut first).unwrap(), None);
+        s.finish().unwrap();
+    }
+
+    #[test]
+    fn a_likely_key_is_taken_whole_or_not_at_all() {
+        let mut s = Scanner::new(r#"{"cost": 1, "costs": 2, "cost\u0031": 3, "x": 4}"#);
+        s.begin_object().unwrap();
+        let mut first = true;
+        let mut keys = vec![];
+        while let Some(k) = s.next_key_like(&mut first, "cost").unwrap() {
+            keys.push((k.text, k.escaped, k.expected));
+            s.value().unwrap();
+        }
+        assert_eq!(
+            keys,
+            [
+                ("cost", false, true),
+                ("costs", false, false),
+                (r"cost\u0031", true, false),
+                ("x", false, false)
+            ]
+        );
         s.finish().unwrap();
     }
 

@@ -19,6 +19,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::debug;
@@ -78,16 +79,36 @@ pub struct PartitionWriter {
     uploader: Option<JoinHandle<Result<u64, SinkError>>>,
 }
 
+/// Measures that are nearly unique per row: a dictionary would only be built to be dropped, so
+/// they are written plainly (smaller and faster; see BENCHMARKS.md).
+const NO_DICTIONARY: [&str; 3] = ["cost", "consumed_quantity", "extended_cost"];
+
+/// Leaf columns whose min/max no engine can use (map entries, JSON text): no statistics.
+const NO_STATISTICS: [&[&str]; 5] = [
+    &["additional_info"],
+    &["tags", "key_value", "key"],
+    &["tags", "key_value", "value"],
+    &["extra_fields", "key_value", "key"],
+    &["extra_fields", "key_value", "value"],
+];
+
 fn writer_properties(settings: &WriteSettings) -> WriterProperties {
-    WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid zstd level"),
         ))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(settings.row_group_rows))
-        .set_created_by(concat!("ea-usage-archiver ", env!("CARGO_PKG_VERSION")).to_string())
-        .build()
+        .set_created_by(concat!("ea-usage-archiver ", env!("CARGO_PKG_VERSION")).to_string());
+    for column in NO_DICTIONARY {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+    }
+    for leaf in NO_STATISTICS {
+        let path = ColumnPath::new(leaf.iter().map(|p| p.to_string()).collect());
+        props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
+    }
+    props.build()
 }
 
 impl PartitionWriter {
@@ -354,4 +375,32 @@ pub async fn clear_prefix(lake: &Lake, prefix: &Path) -> Result<(), SinkError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::arrow::ArrowSchemaConverter;
+
+    #[test]
+    fn tuned_columns_exist_and_are_tuned() {
+        let schema = ArrowSchemaConverter::new()
+            .convert(&arrow_schema())
+            .expect("schema converts");
+        let leaves: Vec<ColumnPath> = schema.columns().iter().map(|c| c.path().clone()).collect();
+        let props = writer_properties(&WriteSettings::default());
+        for column in NO_DICTIONARY {
+            let path = ColumnPath::from(column);
+            assert!(leaves.contains(&path), "{column} is not a leaf column");
+            assert!(!props.dictionary_enabled(&path));
+        }
+        for leaf in NO_STATISTICS {
+            let path = ColumnPath::new(leaf.iter().map(|p| p.to_string()).collect());
+            assert!(leaves.contains(&path), "{leaf:?} is not a leaf column");
+            assert_eq!(props.statistics_enabled(&path), EnabledStatistics::None);
+        }
+        let meter = ColumnPath::from("meter_category");
+        assert!(props.dictionary_enabled(&meter));
+        assert_eq!(props.statistics_enabled(&meter), EnabledStatistics::Page);
+    }
 }
