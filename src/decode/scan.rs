@@ -199,12 +199,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Reads one whole value.
-    #[inline]
+    /// Reads one whole value. Strings and numbers, nearly every value of a page, are read
+    /// inline; the rest goes through [`value_at`](Self::value_at).
+    #[inline(always)]
     pub fn value(&mut self) -> Result<Raw<'a>, ScanError> {
-        self.value_at(0)
+        match self.peek() {
+            Some(b'"') => {
+                let (inner, escaped) = self.string()?;
+                Ok(Raw::Str { inner, escaped })
+            }
+            Some(b'-' | b'0'..=b'9') => self.number().map(Raw::Other),
+            _ => self.value_at(0),
+        }
     }
 
+    #[inline(never)]
     fn value_at(&mut self, depth: usize) -> Result<Raw<'a>, ScanError> {
         match self.peek() {
             Some(b'"') => {
@@ -265,6 +274,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    #[inline]
     fn number(&mut self) -> Result<&'a str, ScanError> {
         let b = self.text.as_bytes();
         let start = self.pos;
@@ -311,7 +321,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string starting at the current `"`: its contents and whether they hold escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<(&'a str, bool), ScanError> {
         let b = self.text.as_bytes();
         let start = self.pos + 1;

@@ -1,6 +1,7 @@
 //! Sink: the lake. Opens the object store for `--dest`, encodes batches into one Parquet
 //! object per partition while uploading it, and commits it atomically; keeps raw pages.
 
+pub mod encode;
 pub mod layout;
 pub mod raw;
 pub mod read;

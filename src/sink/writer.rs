@@ -1,5 +1,5 @@
-//! One partition's Parquet object: batches are encoded on a blocking thread while finished
-//! row groups are uploaded, and the object becomes visible only on commit.
+//! One partition's Parquet object: batches are encoded (column-parallel, see `encode`) while
+//! finished row groups are uploaded, and the object becomes visible only on commit.
 //!
 //! Commit: on S3 and Azure the upload goes straight to the final key (a single PUT, or a
 //! multipart upload completed last), which appears whole or not at all. On local disk it goes
@@ -15,7 +15,6 @@ use futures::StreamExt;
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
@@ -24,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::debug;
 
+use super::encode::ParallelWriter;
 use super::layout::{self, PartitionKey};
 use super::{Lake, SinkError};
 use crate::schema::arrow_schema;
@@ -37,6 +37,8 @@ pub struct WriteSettings {
     pub part_bytes: usize,
     /// Parts uploaded at once per partition.
     pub upload_concurrency: usize,
+    /// Threads that encode a partition's columns (see `encode`).
+    pub encode_lanes: usize,
 }
 
 impl Default for WriteSettings {
@@ -45,6 +47,7 @@ impl Default for WriteSettings {
             row_group_rows: 128 * 1024,
             part_bytes: 8 * 1024 * 1024,
             upload_concurrency: 4,
+            encode_lanes: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -130,9 +133,11 @@ impl PartitionWriter {
         let (batch_tx, batch_rx) = sync_channel::<EncoderMsg>(2);
         let (bytes_tx, bytes_rx) = mpsc::channel::<UploadMsg>(2);
         let props = writer_properties(settings);
+        let lanes = settings.encode_lanes;
         let object = upload_path.to_string();
-        let encoder =
-            tokio::task::spawn_blocking(move || encode_loop(batch_rx, bytes_tx, props, &object));
+        let encoder = tokio::task::spawn_blocking(move || {
+            encode_loop(batch_rx, bytes_tx, props, lanes, &object)
+        });
         let buf =
             BufWriter::with_capacity(lake.store.clone(), upload_path.clone(), settings.part_bytes)
                 .with_max_concurrency(settings.upload_concurrency);
@@ -262,37 +267,34 @@ fn encode_loop(
     rx: Receiver<EncoderMsg>,
     out: mpsc::Sender<UploadMsg>,
     props: WriterProperties,
+    lanes: usize,
     object: &str,
 ) -> Result<(), SinkError> {
     let encode_err = |source| SinkError::Encode {
         object: object.to_string(),
         source,
     };
-    let mut writer =
-        ArrowWriter::try_new(Vec::new(), arrow_schema(), Some(props)).map_err(encode_err)?;
-    let send = |w: &mut ArrowWriter<Vec<u8>>, min: usize| -> bool {
-        if w.inner().len() >= min.max(1) {
-            let bytes = Bytes::from(std::mem::take(w.inner_mut()));
-            return out.blocking_send(UploadMsg::Data(bytes)).is_ok();
-        }
-        true
+    let mut writer = ParallelWriter::try_new(arrow_schema(), props, lanes).map_err(encode_err)?;
+    // Bytes appear once per closed row group; they are handed over at once so the encoder
+    // never holds more than one row group.
+    let send = |w: &mut ParallelWriter| -> bool {
+        let bytes = w.take_bytes();
+        bytes.is_empty()
+            || out
+                .blocking_send(UploadMsg::Data(Bytes::from(bytes)))
+                .is_ok()
     };
     for msg in rx {
         match msg {
             EncoderMsg::Batch(batch) => {
                 writer.write(&batch).map_err(encode_err)?;
-                // Bytes appear once per flushed row group; hand them over at once so the
-                // encoder never holds more than one row group.
-                if !send(&mut writer, 1) {
+                if !send(&mut writer) {
                     return Ok(()); // uploader failed; it reports the error
                 }
             }
             EncoderMsg::Finish(metadata) => {
-                for kv in metadata {
-                    writer.append_key_value_metadata(kv);
-                }
-                writer.finish().map_err(encode_err)?;
-                if send(&mut writer, 1) {
+                writer.finish(metadata).map_err(encode_err)?;
+                if send(&mut writer) {
                     let _ = out.blocking_send(UploadMsg::Commit);
                 }
                 return Ok(());
