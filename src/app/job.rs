@@ -169,7 +169,7 @@ async fn stream_pages(
         .try_buffered(ctx.decode_parallelism);
     // Decoding runs ahead in its own task, so pages keep being fetched and decoded while the
     // writer waits for the encoder; the channel bounds how far ahead.
-    let (tx, mut rx) = mpsc::channel(ctx.decode_parallelism);
+    let (tx, mut rx) = mpsc::channel(1);
     let _ahead = AbortOnDrop(tokio::spawn(
         async move {
             let mut decoded = std::pin::pin!(decoded);

@@ -86,13 +86,20 @@ pub struct PartitionWriter {
 /// they are written plainly (smaller and faster; see BENCHMARKS.md).
 const NO_DICTIONARY: [&str; 3] = ["cost", "consumed_quantity", "extended_cost"];
 
-/// Leaf columns whose min/max no engine can use (map entries, JSON text): no statistics.
-const NO_STATISTICS: [&[&str]; 5] = [
+/// Leaf columns written without min/max statistics. Map entries and JSON text: no engine can
+/// use them. Decimals: parquet-rs keeps, for every min and max it records, the whole buffer of
+/// the batch the value came from until the footer is written, so memory grew with the month
+/// (about 12 KB per row group per decimal column); min/max of unsorted costs prune nothing.
+const NO_STATISTICS: [&[&str]; 9] = [
     &["additional_info"],
     &["tags", "key_value", "key"],
     &["tags", "key_value", "value"],
     &["extra_fields", "key_value", "key"],
     &["extra_fields", "key_value", "value"],
+    &["consumed_quantity"],
+    &["resource_rate"],
+    &["cost"],
+    &["extended_cost"],
 ];
 
 fn writer_properties(settings: &WriteSettings) -> WriterProperties {
@@ -130,7 +137,7 @@ impl PartitionWriter {
         } else {
             final_path.clone()
         };
-        let (batch_tx, batch_rx) = sync_channel::<EncoderMsg>(2);
+        let (batch_tx, batch_rx) = sync_channel::<EncoderMsg>(1);
         let (bytes_tx, bytes_rx) = mpsc::channel::<UploadMsg>(2);
         let props = writer_properties(settings);
         let lanes = settings.encode_lanes;
