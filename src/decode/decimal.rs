@@ -34,6 +34,36 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
+    if let Some(v) = parse_short(s) {
+        return Some(Decimal::Exact(if negative { -v } else { v }));
+    }
+    parse_general(negative, s)
+}
+
+/// 10^18 as an `i128`.
+const ONE: i128 = 10i128.pow(DECIMAL_SCALE as u32);
+
+/// The common case, `digits[.digits]` with at most 18 digits in all: exact in `u64`
+/// arithmetic. `None` for anything else, which [`parse_general`] then reads.
+#[inline]
+fn parse_short(s: &[u8]) -> Option<i128> {
+    let dot = s.iter().position(|&b| b == b'.').unwrap_or(s.len());
+    let (int, frac) = (&s[..dot], s.get(dot + 1..).unwrap_or_default());
+    if int.len() + frac.len() > 18 || int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let digits = |d: &[u8]| {
+        d.iter().try_fold(0u64, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))
+        })
+    };
+    let (int, frac_value) = (digits(int)?, digits(frac)?);
+    let frac_scale = 10i128.pow((DECIMAL_SCALE as usize - frac.len()) as u32);
+    Some(i128::from(int) * ONE + i128::from(frac_value) * frac_scale)
+}
+
+/// Any number form (exponents, more than 18 digits, rounding past 18 fractional digits).
+fn parse_general(negative: bool, s: &[u8]) -> Option<Decimal> {
     let mantissa_end = s
         .iter()
         .position(|&b| b == b'e' || b == b'E')
@@ -144,6 +174,21 @@ pub fn format_scaled(v: i128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The short path gives what the general one gives, wherever it answers.
+        #[test]
+        fn short_and_general_paths_agree(s in "[+-]?[0-9]{0,20}(\\.[0-9]{0,20})?( )?") {
+            let t = s.trim_ascii().as_bytes();
+            let (negative, body) = match t.first() {
+                Some(b'-') => (true, &t[1..]),
+                Some(b'+') => (false, &t[1..]),
+                _ => (false, t),
+            };
+            prop_assert_eq!(parse_decimal(&s), parse_general(negative, body), "{}", s);
+        }
+    }
 
     const E18: i128 = 1_000_000_000_000_000_000;
 

@@ -86,7 +86,8 @@ fn cow_text(inner: &str, escaped: bool) -> Cow<'_, str> {
 
 /// Keeps the first position of each key with the value of its last occurrence.
 fn dedup_last_wins(mut tags: Vec<Tag<'_>>) -> Vec<Tag<'_>> {
-    if tags.len() < 2 {
+    let repeated = (1..tags.len()).any(|i| tags[..i].iter().any(|(k, _)| *k == tags[i].0));
+    if !repeated {
         return tags;
     }
     let mut out: Vec<Tag<'_>> = Vec::with_capacity(tags.len());
