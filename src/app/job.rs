@@ -170,7 +170,7 @@ async fn stream_pages(
     // Decoding runs ahead in its own task, so pages keep being fetched and decoded while the
     // writer waits for the encoder; the channel bounds how far ahead.
     let (tx, mut rx) = mpsc::channel(1);
-    let _ahead = AbortOnDrop(tokio::spawn(
+    let mut ahead = AbortOnDrop(tokio::spawn(
         async move {
             let mut decoded = std::pin::pin!(decoded);
             while let Some(item) = decoded.next().await {
@@ -207,6 +207,11 @@ async fn stream_pages(
         writer.write(page.batch).await?;
     }
     drop(bar);
+    // The channel also closes if the reading task died (a panic): that must not pass for the
+    // end of the month.
+    (&mut ahead.0)
+        .await
+        .map_err(|e| RunError::Internal(format!("the page reader stopped: {e}")))?;
     Ok((stats, pages_seen, first_etag))
 }
 

@@ -276,10 +276,17 @@ impl ParallelWriter {
 }
 
 impl Drop for ParallelWriter {
+    /// Stops the lanes: their queues close first, then whatever they still send is drained (so
+    /// none stays blocked on a full reply channel) and the threads are joined.
     fn drop(&mut self) {
-        for mut lane in self.lanes.drain(..) {
-            drop(lane.tx);
-            if let Some(thread) = lane.thread.take() {
+        let lanes: Vec<(Receiver<Chunks>, Option<JoinHandle<()>>)> = self
+            .lanes
+            .drain(..)
+            .map(|lane| (lane.done, lane.thread))
+            .collect();
+        for (done, thread) in lanes {
+            while done.recv().is_ok() {}
+            if let Some(thread) = thread {
                 let _ = thread.join();
             }
         }
@@ -348,6 +355,20 @@ mod tests {
             assert_eq!(got.len(), want.len(), "{lanes} lanes");
             assert!(got == want, "{lanes} lanes: the bytes differ");
         }
+    }
+
+    #[test]
+    fn dropping_a_writer_mid_row_group_stops_its_lanes() {
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(250))
+            .build();
+        let mut w = ParallelWriter::try_new(arrow_schema(), props, 3).unwrap();
+        for b in batches(3, 200) {
+            w.write(&b).unwrap();
+        }
+        // Two row groups closed, one open with 100 rows; dropping must not hang.
+        assert!(!w.take_bytes().is_empty());
+        drop(w);
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct BufferPool {
 /// Buffers kept at most; pages in flight beyond this get fresh ones.
 const POOL_BUFFERS: usize = 8;
 
+/// Larger buffers (an unusually big page) are freed, not kept.
+const POOL_MAX_BYTES: usize = 16 << 20;
+
 impl BufferPool {
     fn take(&self) -> Vec<u8> {
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
@@ -53,7 +56,7 @@ impl BufferPool {
     fn give_back(&self, mut buf: Vec<u8>) {
         buf.clear();
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-        if free.len() < POOL_BUFFERS {
+        if free.len() < POOL_BUFFERS && buf.capacity() <= POOL_MAX_BYTES {
             free.push(buf);
         }
     }
