@@ -10,9 +10,10 @@ use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, warn};
 
 use super::summary::PartitionReport;
+use crate::batch::SizeHints;
 use crate::config::{PartitionPlan, SourceConfig};
 use crate::decode::decimal::format_scaled;
-use crate::decode::{DecodeStats, DecodedPage, decode_page};
+use crate::decode::{DecodeStats, DecodedPage, decode_page_sized};
 use crate::error::RunError;
 use crate::progress;
 use crate::schema::SCHEMA_VERSION;
@@ -148,18 +149,20 @@ async fn stream_pages(
     writer: &mut PartitionWriter,
 ) -> Result<(DecodeStats, u64, Option<String>), RunError> {
     let enrollment: Arc<str> = Arc::from(plan.key.enrollment.as_str());
+    let hints = Arc::new(SizeHints::default());
     let decoded = pages
         .map_err(RunError::from)
         .map_ok(move |page| {
             let raw = raw.clone();
             let enrollment = enrollment.clone();
+            let hints = hints.clone();
             async move {
                 if let Some(raw) = &raw {
                     raw.put_page(page.number, page.body.clone()).await?;
                 }
                 let (number, etag) = (page.number, page.etag);
                 let decoded = tokio::task::spawn_blocking(move || {
-                    decode_page(&page.body, number, &enrollment)
+                    decode_page_sized(&page.body, number, &enrollment, Some(hints))
                 })
                 .await
                 .map_err(|e| RunError::Internal(format!("decoder task failed: {e}")))??;

@@ -4,6 +4,7 @@
 //! once per row, which fills every column the row did not carry with a null. Pure: no I/O.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::array::{
     ArrayRef, Date32Builder, Decimal128Builder, Int64Builder, MapBuilder, MapFieldNames,
@@ -27,7 +28,38 @@ enum ColumnBuilder {
     Map(StringMapBuilder),
 }
 
-fn new_map_builder(capacity: usize) -> StringMapBuilder {
+/// Text bytes each column held on the last page built with them (map columns: keys and
+/// values apart). New builders reserve that much, so a page's arrays are about the size of its
+/// data instead of up to twice it from doubling; which matters for every batch in flight.
+/// Shared by the pages of one month; a stale or racy value only costs a regrowth.
+#[derive(Debug)]
+pub struct SizeHints {
+    text: [AtomicUsize; NUM_COLUMNS],
+    map_values: [AtomicUsize; NUM_COLUMNS],
+}
+
+impl Default for SizeHints {
+    fn default() -> Self {
+        Self {
+            text: std::array::from_fn(|_| AtomicUsize::new(0)),
+            map_values: std::array::from_fn(|_| AtomicUsize::new(0)),
+        }
+    }
+}
+
+impl SizeHints {
+    /// Bytes to reserve for `seen` bytes last time: an eighth more, and at least `floor`.
+    fn reserve(seen: &AtomicUsize, floor: usize) -> usize {
+        let seen = seen.load(Ordering::Relaxed);
+        if seen == 0 {
+            floor
+        } else {
+            seen + seen / 8 + 64
+        }
+    }
+}
+
+fn new_map_builder(capacity: usize, keys: usize, values: usize) -> StringMapBuilder {
     let names = MapFieldNames {
         entry: "key_value".into(),
         key: "key".into(),
@@ -35,8 +67,8 @@ fn new_map_builder(capacity: usize) -> StringMapBuilder {
     };
     MapBuilder::with_capacity(
         Some(names),
-        StringBuilder::new(),
-        StringBuilder::new(),
+        StringBuilder::with_capacity(capacity, keys),
+        StringBuilder::with_capacity(capacity, values),
         capacity,
     )
     .with_keys_field(Arc::new(schema::map_key_field()))
@@ -44,19 +76,31 @@ fn new_map_builder(capacity: usize) -> StringMapBuilder {
 }
 
 impl ColumnBuilder {
-    fn new(kind: Kind, capacity: usize) -> Self {
+    fn new(kind: Kind, capacity: usize, text: usize, map_values: usize) -> Self {
         match kind {
             Kind::Int64 => ColumnBuilder::Int64(Int64Builder::with_capacity(capacity)),
-            Kind::Utf8 => {
-                ColumnBuilder::Utf8(StringBuilder::with_capacity(capacity, capacity * 16))
-            }
+            Kind::Utf8 => ColumnBuilder::Utf8(StringBuilder::with_capacity(capacity, text)),
             Kind::Decimal => ColumnBuilder::Decimal(
                 Decimal128Builder::with_capacity(capacity)
                     .with_precision_and_scale(DECIMAL_PRECISION, DECIMAL_SCALE)
                     .expect("valid decimal type"),
             ),
             Kind::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
-            Kind::Tags | Kind::Extra => ColumnBuilder::Map(new_map_builder(capacity)),
+            Kind::Tags | Kind::Extra => {
+                ColumnBuilder::Map(new_map_builder(capacity, text, map_values))
+            }
+        }
+    }
+
+    /// Records the text bytes held, for the next page's builders.
+    fn remember(&mut self, text: &AtomicUsize, map_values: &AtomicUsize) {
+        match self {
+            ColumnBuilder::Utf8(b) => text.store(b.values_slice().len(), Ordering::Relaxed),
+            ColumnBuilder::Map(b) => {
+                text.store(b.keys().values_slice().len(), Ordering::Relaxed);
+                map_values.store(b.values().values_slice().len(), Ordering::Relaxed);
+            }
+            _ => {}
         }
     }
 
@@ -89,6 +133,7 @@ impl ColumnBuilder {
 pub struct UsageBatchBuilder {
     schema: SchemaRef,
     columns: Vec<ColumnBuilder>,
+    hints: Option<Arc<SizeHints>>,
     /// Bit `i` set when column `i` has a value for the current row.
     seen: u64,
     rows: usize,
@@ -99,13 +144,29 @@ const _: () = assert!(NUM_COLUMNS <= 64, "the seen-mask holds at most 64 columns
 impl UsageBatchBuilder {
     /// A builder sized for `capacity` rows.
     pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_hints(capacity, None)
+    }
+
+    /// A builder sized for `capacity` rows, its text columns sized by `hints` (which
+    /// [`finish`](Self::finish) updates).
+    pub fn with_hints(capacity: usize, hints: Option<Arc<SizeHints>>) -> Self {
         let columns = schema::COLUMNS
             .iter()
-            .map(|c| ColumnBuilder::new(c.kind, capacity))
+            .enumerate()
+            .map(|(i, c)| match &hints {
+                Some(h) => ColumnBuilder::new(
+                    c.kind,
+                    capacity,
+                    SizeHints::reserve(&h.text[i], capacity * 16),
+                    SizeHints::reserve(&h.map_values[i], 0),
+                ),
+                None => ColumnBuilder::new(c.kind, capacity, capacity * 16, 0),
+            })
             .collect();
         Self {
             schema: arrow_schema(),
             columns,
+            hints,
             seen: 0,
             rows: 0,
         }
@@ -202,6 +263,11 @@ impl UsageBatchBuilder {
     /// Finishes the batch and resets the builder for reuse.
     pub fn finish(&mut self) -> RecordBatch {
         debug_assert_eq!(self.seen, 0, "finish in the middle of a row");
+        if let Some(h) = &self.hints {
+            for (i, c) in self.columns.iter_mut().enumerate() {
+                c.remember(&h.text[i], &h.map_values[i]);
+            }
+        }
         let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
         self.rows = 0;
         RecordBatch::try_new(self.schema.clone(), arrays).expect("builders match the schema")
@@ -215,6 +281,29 @@ pub const EXTRA: usize = EXTRA_FIELDS;
 mod tests {
     use super::*;
     use crate::schema::{COST, TAGS, USAGE_DATE, index_of};
+
+    #[test]
+    fn hints_size_the_next_page_to_the_last_one() {
+        let hints = Arc::new(SizeHints::default());
+        let name = index_of("account_name");
+        let page = |hints: &Arc<SizeHints>| {
+            let mut b = UsageBatchBuilder::with_hints(100, Some(hints.clone()));
+            for _ in 0..100 {
+                b.append_str(name, Some(&"x".repeat(300)));
+                b.append_map(TAGS, Some([("k", Some("v".repeat(50).as_str()))]));
+                b.end_row();
+            }
+            b.finish()
+        };
+        let first = page(&hints);
+        assert_eq!(hints.text[name].load(Ordering::Relaxed), 30_000);
+        assert_eq!(hints.text[TAGS].load(Ordering::Relaxed), 100);
+        assert_eq!(hints.map_values[TAGS].load(Ordering::Relaxed), 5_000);
+        let second = page(&hints);
+        // Same values; the second page reserved its text up front instead of doubling to it.
+        assert_eq!(first, second);
+        assert!(second.get_array_memory_size() < first.get_array_memory_size());
+    }
     use arrow::array::{Array, Decimal128Array, MapArray, StringArray};
 
     #[test]

@@ -16,7 +16,7 @@ pub mod tags;
 #[cfg(test)]
 mod proptests;
 
-pub use page::{DecodedPage, decode_page};
+pub use page::{DecodedPage, decode_page, decode_page_sized};
 
 /// Per-page (and, summed, per-partition) counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1,5 +1,7 @@
 //! A whole page: `{"id"|"reportId": …, "data": [rows…], "nextLink": …}`.
 
+use std::sync::Arc;
+
 use arrow::record_batch::RecordBatch;
 
 use super::fields::FieldLookup;
@@ -7,7 +9,7 @@ use super::json::text;
 use super::row::{RowSink, read_rows};
 use super::scan::{Raw, ScanError, Scanner};
 use super::{DecodeError, DecodeStats};
-use crate::batch::UsageBatchBuilder;
+use crate::batch::{SizeHints, UsageBatchBuilder};
 use crate::text::body_snippet;
 
 /// Rows per page the API sends; builders are sized for it.
@@ -27,6 +29,16 @@ pub struct DecodedPage {
 /// Decodes one page body. `page` is 1-based and only used in errors; `enrollment` fills
 /// `enrollment_number` for rows that do not carry it.
 pub fn decode_page(body: &[u8], page: u64, enrollment: &str) -> Result<DecodedPage, DecodeError> {
+    decode_page_sized(body, page, enrollment, None)
+}
+
+/// [`decode_page`] with the text columns sized by `hints` from the month's previous pages.
+pub fn decode_page_sized(
+    body: &[u8],
+    page: u64,
+    enrollment: &str,
+    hints: Option<Arc<SizeHints>>,
+) -> Result<DecodedPage, DecodeError> {
     let malformed = |reason: String| DecodeError::Malformed {
         page,
         reason,
@@ -36,7 +48,7 @@ pub fn decode_page(body: &[u8], page: u64, enrollment: &str) -> Result<DecodedPa
     if first != Some(&b'{') {
         return Err(malformed("the body is not a JSON object".into()));
     }
-    let mut builder = UsageBatchBuilder::with_capacity(PAGE_ROWS);
+    let mut builder = UsageBatchBuilder::with_hints(PAGE_ROWS, hints);
     let mut stats = DecodeStats::new();
     let mut extra = Vec::new();
     let mut fields = FieldLookup::default();
