@@ -296,27 +296,36 @@ impl Drop for ParallelWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::decode_page;
-    use crate::schema::arrow_schema;
-    use crate::sim::data::{MonthSpec, row_json};
-    use crate::source::ApiVersion;
+    use crate::batch::UsageBatchBuilder;
+    use crate::schema::{COST, TAGS, USAGE_DATE, arrow_schema, index_of};
     use parquet::file::properties::EnabledStatistics;
 
+    /// Batches with every kind of column filled: text (repeating and unique), decimals,
+    /// dates, integers, maps with and without entries, and nulls.
     fn batches(pages: u64, rows: u64) -> Vec<RecordBatch> {
-        let spec = MonthSpec {
-            enrollment: "1".into(),
-            year: 2024,
-            month: 2,
-            version: ApiVersion::V2,
-            rows: pages * rows,
-        };
+        let (account, instance) = (index_of("account_id"), index_of("instance_id"));
+        let meter = index_of("meter_category");
         (0..pages)
             .map(|p| {
-                let data: Vec<String> = (p * rows..(p + 1) * rows)
-                    .map(|i| row_json(&spec, i))
-                    .collect();
-                let body = format!("{{\"data\":[{}]}}", data.join(","));
-                decode_page(body.as_bytes(), p + 1, "1").unwrap().batch
+                let mut b = UsageBatchBuilder::with_capacity(rows as usize);
+                for r in p * rows..(p + 1) * rows {
+                    b.append_i64(account, Some((r % 17) as i64));
+                    b.append_str(
+                        meter,
+                        (r % 5 != 0).then(|| ["VM", "Storage"][r as usize % 2]),
+                    );
+                    b.append_str(instance, Some(&format!("/subscriptions/x/vm-{r}")));
+                    b.append_decimal(COST, Some(i128::from(r) * 1_000_000_007));
+                    b.append_date(USAGE_DATE, Some(19_000 + (r % 29) as i32));
+                    if r % 3 == 0 {
+                        b.append_map(TAGS, None::<[(&str, Option<&str>); 0]>);
+                    } else {
+                        let env = format!("env-{}", r % 4);
+                        b.append_map(TAGS, Some([("env", Some(env.as_str())), ("n", None)]));
+                    }
+                    b.end_row();
+                }
+                b.finish()
             })
             .collect()
     }
