@@ -48,7 +48,7 @@ impl Default for SizeHints {
 }
 
 impl SizeHints {
-    /// Bytes to reserve for `seen` bytes last time: an eighth more, and at least `floor`.
+    /// Bytes to reserve for `seen` bytes last time: an eighth more; `floor` before any page.
     fn reserve(seen: &AtomicUsize, floor: usize) -> usize {
         let seen = seen.load(Ordering::Relaxed);
         if seen == 0 {

@@ -2,6 +2,7 @@
 //! keys in the same order, so the key at position `i` is compared with the one seen there last
 //! time (one short compare) before falling back to the case-insensitive table search.
 
+use super::scan::is_plain;
 use crate::schema::column_for_field;
 
 /// Remembers which column the key at each position of a row mapped to.
@@ -24,8 +25,7 @@ impl FieldLookup {
             return *col;
         }
         let col = column_for_field(key);
-        let plain = !key.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20);
-        let cached = (if plain { key } else { "" }.into(), col);
+        let cached = (if is_plain(key) { key } else { "" }.into(), col);
         if pos < self.by_position.len() {
             self.by_position[pos] = cached;
         } else if pos == self.by_position.len() && pos < 256 {

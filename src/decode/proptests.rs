@@ -75,6 +75,19 @@ const KEYS: [&str; 13] = [
     "additionalInfo",
 ];
 
+/// One edit of `text` near `at`: the character there deleted, or `c` inserted.
+fn mutate(text: &mut String, at: proptest::sample::Index, delete: bool, c: char) {
+    let mut i = at.index(text.len() + 1);
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    if delete && i < text.len() {
+        text.remove(i);
+    } else {
+        text.insert(i, c);
+    }
+}
+
 /// A page of `rows`, each a list of (key index, value text).
 fn page_text(rows: &[Vec<(usize, String)>]) -> String {
     let rows: Vec<String> = rows
@@ -166,15 +179,7 @@ proptest! {
     ) {
         let mut text = doc;
         if let Some((delete, c)) = edit {
-            let mut i = at.index(text.len() + 1);
-            while !text.is_char_boundary(i) {
-                i -= 1;
-            }
-            if delete && i < text.len() {
-                text.remove(i);
-            } else {
-                text.insert(i, c);
-            }
+            mutate(&mut text, at, delete, c);
         }
         let ours = scan::validate(&text);
         let theirs = serde_json::from_str::<serde::de::IgnoredAny>(&text);
@@ -190,15 +195,7 @@ proptest! {
     ) {
         // Rows repeat their keys, as real pages do, so the decoder's likely-key path is taken.
         let mut text = page_text(&[rows.clone(), rows].concat());
-        let mut i = at.index(text.len() + 1);
-        while !text.is_char_boundary(i) {
-            i -= 1;
-        }
-        if delete && i < text.len() {
-            text.remove(i);
-        } else {
-            text.insert(i, c);
-        }
+        mutate(&mut text, at, delete, c);
         if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err() {
             prop_assert!(decode_page(text.as_bytes(), 1, "1").is_err(), "accepted {:?}", text);
         }

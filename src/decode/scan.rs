@@ -123,7 +123,7 @@ impl<'a> Scanner<'a> {
 
     /// [`next_key`](Self::next_key) with the key most likely to come next: when the input holds
     /// exactly that key it is taken with one comparison instead of a scan (`Key::expected`).
-    /// `likely` must be text the scanner read before as a key without escapes (or `""`).
+    /// `likely` must be `""` or [plain](is_plain) text: it is compared with the raw input.
     #[inline]
     pub fn next_key_like(
         &mut self,
@@ -131,15 +131,11 @@ impl<'a> Scanner<'a> {
         likely: &str,
     ) -> Result<Option<Key<'a>>, ScanError> {
         match self.peek() {
-            Some(b'}') if *first => {
-                self.pos += 1;
-                return Ok(None);
-            }
-            _ if *first => *first = false,
             Some(b'}') => {
                 self.pos += 1;
                 return Ok(None);
             }
+            _ if *first => *first = false,
             Some(b',') => self.pos += 1,
             None => return self.fail("unexpected end of input in an object"),
             Some(_) => return self.fail("expected `,` or `}` in an object"),
@@ -395,12 +391,24 @@ fn find_special(b: &[u8], mut i: usize) -> usize {
         i += 8;
     }
     while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
+        if must_escape(c) {
             return i;
         }
         i += 1;
     }
     i
+}
+
+/// Whether JSON must escape byte `c` inside a string: `"`, `\` and control characters.
+#[inline]
+fn must_escape(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// Whether `text` can stand between quotes as it is, with no escape: only such text may be
+/// passed to [`Scanner::next_key_like`] as the likely key.
+pub fn is_plain(text: &str) -> bool {
+    !text.bytes().any(must_escape)
 }
 
 /// Writes the text of a string's contents (as read by [`Scanner`], so its escapes are valid)
@@ -584,6 +592,10 @@ mod tests {
             // Bytes just above the special ones (and multi-byte UTF-8) are not flagged.
             let b = [b' ', b'#', b']', 0x80, 0xff, b'~', b'!', b'a', b'a', b'a'];
             assert_eq!(find_special(&b, 0), b.len());
+        }
+        assert!(is_plain("consumedQuantity") && is_plain("Zürich") && is_plain(""));
+        for s in ["a\"b", "a\\b", "a\tb", "\u{1}"] {
+            assert!(!is_plain(s), "{s:?}");
         }
     }
 

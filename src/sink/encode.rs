@@ -50,7 +50,7 @@ struct Lane {
     first_leaf: usize,
     tx: SyncSender<LaneMsg>,
     done: Receiver<Chunks>,
-    thread: Option<JoinHandle<()>>,
+    thread: JoinHandle<()>,
 }
 
 impl Lane {
@@ -65,7 +65,7 @@ impl Lane {
             first_leaf,
             tx,
             done,
-            thread: Some(thread),
+            thread,
         }
     }
 
@@ -155,7 +155,7 @@ pub fn split_lanes(costs: &[usize], lanes: usize) -> Vec<Range<usize>> {
         acc += c;
         // Close a lane once it reaches its share of the total (rounded to the nearest column).
         let share = total * (out.len() + 1) / lanes;
-        if out.len() + 1 < lanes && acc * 2 >= share * 2 - c {
+        if out.len() + 1 < lanes && 2 * acc + c >= 2 * share {
             out.push(start..i + 1);
             start = i + 1;
         }
@@ -180,17 +180,18 @@ impl ParallelWriter {
             .iter()
             .map(|f| cost(f.data_type()))
             .collect();
-        let leaves_of = |f: usize| match schema.field(f).data_type() {
-            DataType::Map(_, _) => 2,
-            _ => 1,
-        };
+        // Leaf columns per top-level column, from the Parquet schema the file is written with.
+        let mut leaves = vec![0usize; schema.fields().len()];
+        for leaf in 0..file.schema_descr().num_columns() {
+            leaves[file.schema_descr().get_column_root_idx(leaf)] += 1;
+        }
         let mut first_leaf = 0;
         let lanes = split_lanes(&costs, lanes)
             .into_iter()
             .enumerate()
             .map(|(n, fields)| {
                 let lane = Lane::spawn(n, fields.clone(), first_leaf, schema.clone());
-                first_leaf += fields.map(leaves_of).sum::<usize>();
+                first_leaf += leaves[fields].iter().sum::<usize>();
                 lane
             })
             .collect();
@@ -279,16 +280,14 @@ impl Drop for ParallelWriter {
     /// Stops the lanes: their queues close first, then whatever they still send is drained (so
     /// none stays blocked on a full reply channel) and the threads are joined.
     fn drop(&mut self) {
-        let lanes: Vec<(Receiver<Chunks>, Option<JoinHandle<()>>)> = self
+        let lanes: Vec<(Receiver<Chunks>, JoinHandle<()>)> = self
             .lanes
             .drain(..)
             .map(|lane| (lane.done, lane.thread))
             .collect();
         for (done, thread) in lanes {
             while done.recv().is_ok() {}
-            if let Some(thread) = thread {
-                let _ = thread.join();
-            }
+            let _ = thread.join();
         }
     }
 }
@@ -416,6 +415,8 @@ mod tests {
             assert!(heaviest * lanes <= total + 8 * lanes, "{lanes}: {split:?}");
         }
         assert_eq!(split_lanes(&[1, 1], 5), vec![0..1, 1..2]);
+        // A column heavier than two shares closes its lane on its own.
+        assert_eq!(split_lanes(&[100, 1, 1], 3), vec![0..1, 1..2, 2..3]);
         assert_eq!(split_lanes(&[], 2), vec![0..0]);
     }
 }

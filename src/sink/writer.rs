@@ -115,10 +115,14 @@ fn writer_properties(settings: &WriteSettings) -> WriterProperties {
         props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
     }
     for leaf in NO_STATISTICS {
-        let path = ColumnPath::new(leaf.iter().map(|p| p.to_string()).collect());
-        props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
+        props = props.set_column_statistics_enabled(leaf_path(leaf), EnabledStatistics::None);
     }
     props.build()
+}
+
+/// The Parquet path of a leaf column given by its parts.
+fn leaf_path(parts: &[&str]) -> ColumnPath {
+    ColumnPath::new(parts.iter().map(|p| p.to_string()).collect())
 }
 
 impl PartitionWriter {
@@ -404,7 +408,7 @@ mod tests {
             assert!(!props.dictionary_enabled(&path));
         }
         for leaf in NO_STATISTICS {
-            let path = ColumnPath::new(leaf.iter().map(|p| p.to_string()).collect());
+            let path = leaf_path(leaf);
             assert!(leaves.contains(&path), "{leaf:?} is not a leaf column");
             assert_eq!(props.statistics_enabled(&path), EnabledStatistics::None);
         }
