@@ -102,13 +102,21 @@ const NO_STATISTICS: [&[&str]; 9] = [
     &["extended_cost"],
 ];
 
+/// Statistics are kept per row group (what Spark, Athena, DuckDB and DataFusion prune with), and
+/// no page index is written. parquet-rs holds a file's page index in memory until the footer:
+/// about 23 KB per row group here, so a month's peak memory grew with its size (10M rows: +1.7
+/// MiB). Rows come in API order, not sorted by any column, so page-level min/max would span
+/// nearly the whole range and prune nothing that row-group statistics do not (BENCHMARKS.md).
+const STATISTICS: EnabledStatistics = EnabledStatistics::Chunk;
+
 fn writer_properties(settings: &WriteSettings) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("valid zstd level"),
         ))
-        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_statistics_enabled(STATISTICS)
+        .set_offset_index_disabled(true)
         .set_max_row_group_row_count(Some(settings.row_group_rows))
         .set_created_by(concat!("ea-usage-archiver ", env!("CARGO_PKG_VERSION")).to_string());
     for column in NO_DICTIONARY {
@@ -414,6 +422,7 @@ mod tests {
         }
         let meter = ColumnPath::from("meter_category");
         assert!(props.dictionary_enabled(&meter));
-        assert_eq!(props.statistics_enabled(&meter), EnabledStatistics::Page);
+        assert_eq!(props.statistics_enabled(&meter), EnabledStatistics::Chunk);
+        assert!(props.offset_index_disabled());
     }
 }

@@ -84,6 +84,31 @@ async fn v2_months_are_archived_with_exact_values() {
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
         assert_eq!(day.value(0), (first - epoch).num_days() as i32);
         assert_eq!(day.null_count(), 0, "every date form parses");
+        // Row-group statistics (min/max of the dates actually written); no page index.
+        let (lo, hi) = (
+            (0..day.len()).map(|i| day.value(i)).min().unwrap(),
+            (0..day.len()).map(|i| day.value(i)).max().unwrap(),
+        );
+        let row_group = rb.parquet_metadata.row_group(0);
+        let date_chunk = row_group.column(0);
+        assert_eq!(date_chunk.column_path().string(), "usage_date");
+        match date_chunk.statistics() {
+            Some(parquet::file::statistics::Statistics::Int32(st)) => {
+                assert_eq!((st.min_opt(), st.max_opt()), (Some(&lo), Some(&hi)));
+            }
+            other => panic!("usage_date statistics: {other:?}"),
+        }
+        for chunk in row_group.columns() {
+            let path = chunk.column_path().string();
+            assert!(
+                chunk.column_index_offset().is_none(),
+                "{path}: column index"
+            );
+            assert!(
+                chunk.offset_index_offset().is_none(),
+                "{path}: offset index"
+            );
+        }
         assert_eq!(
             string_at(b, "enrollment_number", 0).as_deref(),
             Some(ENROLLMENT)

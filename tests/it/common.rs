@@ -101,6 +101,7 @@ pub struct ReadBack {
     pub schema: SchemaRef,
     pub metadata: BTreeMap<String, String>,
     pub parquet_schema: String,
+    pub parquet_metadata: std::sync::Arc<parquet::file::metadata::ParquetMetaData>,
 }
 
 pub fn read_partition(file: &Path) -> ReadBack {
@@ -130,6 +131,7 @@ pub fn read_parquet(bytes: bytes::Bytes) -> ReadBack {
         schema,
         metadata,
         parquet_schema: String::from_utf8(parquet_schema).unwrap(),
+        parquet_metadata: meta,
     }
 }
 
