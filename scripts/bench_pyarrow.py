@@ -128,7 +128,7 @@ class Converter:
 def convert_all(files, out_path, enrollment, threads):
     conv = Converter(files[0], enrollment)
     writer = pq.ParquetWriter(out_path, conv.schema, compression="zstd", compression_level=bc.ZSTD_LEVEL,
-                              data_page_version="1.0", write_page_index=True)
+                              data_page_version="1.0", write_page_index=False)
     rows, buf, nbuf = 0, [], 0
 
     def flush(final):
