@@ -14,8 +14,8 @@ schema (read in C++, off the GIL; `--threads` pages at once, in page order). The
     (json module, cached across pages) into a map, and the map array is gathered with `take`;
     unparseable text -> null map and extra_fields['tags'];
   - enrollment_number from the row if present, else --enrollment (v2 rows have none).
-The main thread streams row groups of 128 Ki rows into one zstd (level 3) Parquet file with a
-page index and v1 data pages, as the archiver writes, so memory stays bounded.
+The main thread streams row groups of 128 Ki rows into one zstd (level 3) Parquet file with
+v1 data pages and no page index, as the archiver writes, so memory stays bounded.
 Prints one JSON line {"rows": N, "seconds": S} (S = the conversion itself, without start-up).
 --verify then checks the file: row count equal to the input's, and a tags map lookup.
 """
