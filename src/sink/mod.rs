@@ -6,6 +6,7 @@ pub mod layout;
 pub mod raw;
 pub mod read;
 pub mod store;
+pub mod upload;
 pub mod writer;
 
 pub use layout::PartitionKey;

@@ -12,7 +12,6 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
 use futures::StreamExt;
-use object_store::buffered::BufWriter;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use parquet::basic::{Compression, ZstdLevel};
@@ -21,9 +20,9 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersi
 use parquet::schema::types::ColumnPath;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tracing::debug;
 
 use super::encode::ParallelWriter;
+use super::upload::{Upload, UploadMsg, upload_loop};
 use super::layout::{self, PartitionKey};
 use super::{Lake, SinkError};
 use crate::schema::arrow_schema;
@@ -64,11 +63,6 @@ pub struct CommittedFile {
 enum EncoderMsg {
     Batch(RecordBatch),
     Finish(Vec<KeyValue>),
-}
-
-enum UploadMsg {
-    Data(Bytes),
-    Commit,
 }
 
 /// Writer of one partition's object. Call [`write`](Self::write) per batch, then
@@ -149,6 +143,13 @@ impl PartitionWriter {
         } else {
             final_path.clone()
         };
+        let upload = Upload::start(
+            lake,
+            &upload_path,
+            settings.part_bytes,
+            settings.upload_concurrency,
+        )
+        .await?;
         let (batch_tx, batch_rx) = sync_channel::<EncoderMsg>(1);
         let (bytes_tx, bytes_rx) = mpsc::channel::<UploadMsg>(2);
         let props = writer_properties(settings);
@@ -157,12 +158,9 @@ impl PartitionWriter {
         let encoder = tokio::task::spawn_blocking(move || {
             encode_loop(batch_rx, bytes_tx, props, lanes, &object)
         });
-        let buf =
-            BufWriter::with_capacity(lake.store.clone(), upload_path.clone(), settings.part_bytes)
-                .with_max_concurrency(settings.upload_concurrency);
         let uploader = tokio::spawn(upload_loop(
             bytes_rx,
-            buf,
+            upload,
             lake.clone(),
             upload_path.clone(),
         ));
@@ -321,44 +319,6 @@ fn encode_loop(
         }
     }
     Ok(()) // aborted: no Commit is sent, so the uploader aborts
-}
-
-async fn upload_loop(
-    mut rx: mpsc::Receiver<UploadMsg>,
-    mut buf: BufWriter,
-    lake: Lake,
-    path: Path,
-) -> Result<u64, SinkError> {
-    let mut written = 0u64;
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            UploadMsg::Data(bytes) => {
-                written += bytes.len() as u64;
-                if let Err(e) = buf.put(bytes).await {
-                    let _ = buf.abort().await;
-                    return Err(lake.error(&path, e));
-                }
-            }
-            UploadMsg::Commit => {
-                use tokio::io::AsyncWriteExt;
-                if let Err(e) = buf.shutdown().await {
-                    let _ = buf.abort().await;
-                    return Err(SinkError::Store {
-                        store: lake.url.to_string(),
-                        object: path.to_string(),
-                        reason: super::redact_secrets(&crate::text::error_chain(&e)),
-                    });
-                }
-                debug!(object = %path, bytes = written, "upload complete");
-                return Ok(written);
-            }
-        }
-    }
-    let _ = buf.abort().await;
-    Err(SinkError::Internal {
-        object: path.to_string(),
-        reason: "upload aborted".into(),
-    })
 }
 
 /// Clears the partition's staging folder. On local disk the folder is removed directly:
