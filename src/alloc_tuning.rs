@@ -14,3 +14,19 @@ pub fn tune() {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
+
+/// Returns the free pages inside the allocator's arenas to the OS.
+///
+/// Called after each row group is written. Over a long month, glibc serves more and more large
+/// buffers from free space inside its arenas instead of fresh mappings, so freed-but-resident
+/// memory grew for the first ~3M rows of a month before it levelled off (+5 MiB). Trimming at
+/// each row group, when the encoders' buffers have just been freed, keeps that from building up:
+/// measured 56.8 -> 52.8 MiB for a 1M-row month and 62.2 -> 57.0 MiB for a 10M-row month, at
+/// no measurable cost in time (BENCHMARKS.md).
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused pages of the allocator's own arenas to the OS.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

@@ -255,6 +255,7 @@ impl ParallelWriter {
         }
         row_group.close()?;
         self.rows = 0;
+        crate::alloc_tuning::release_free_memory();
         Ok(())
     }
 

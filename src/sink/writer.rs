@@ -22,8 +22,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::encode::ParallelWriter;
-use super::upload::{Upload, UploadMsg, upload_loop};
 use super::layout::{self, PartitionKey};
+use super::upload::{Upload, UploadMsg, upload_loop};
 use super::{Lake, SinkError};
 use crate::schema::arrow_schema;
 
