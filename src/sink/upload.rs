@@ -28,7 +28,7 @@ pub enum UploadMsg {
 /// Where the bytes go.
 pub enum Upload {
     /// Parts of a fixed size (remote stores).
-    Buffered(BufWriter),
+    Buffered(Box<BufWriter>),
     /// One part per message (local disk).
     Direct(Box<dyn MultipartUpload>),
 }
@@ -52,7 +52,7 @@ impl Upload {
         }
         let buf = BufWriter::with_capacity(lake.store.clone(), path.clone(), part_bytes)
             .with_max_concurrency(concurrency);
-        Ok(Self::Buffered(buf))
+        Ok(Self::Buffered(Box::new(buf)))
     }
 
     async fn put(&mut self, bytes: Bytes, lake: &Lake, path: &Path) -> Result<(), SinkError> {
