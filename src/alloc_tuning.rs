@@ -21,8 +21,8 @@ pub fn tune() {
 /// buffers from free space inside its arenas instead of fresh mappings, so freed-but-resident
 /// memory grew for the first ~3M rows of a month before it levelled off (+5 MiB). Trimming at
 /// each row group, when the encoders' buffers have just been freed, keeps that from building up:
-/// measured 56.8 -> 52.8 MiB for a 1M-row month and 62.2 -> 57.0 MiB for a 10M-row month, at
-/// no measurable cost in time (BENCHMARKS.md).
+/// measured 56.8 -> 52.8 MiB for a 1M-row month and 62.2 -> 57.0 MiB for a 10M-row month, for
+/// about 2% of wall time (BENCHMARKS.md).
 pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns unused pages of the allocator's own arenas to the OS.

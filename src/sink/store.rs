@@ -43,7 +43,7 @@ impl Lake {
     }
 
     /// Wraps a store error with the store and object it concerns, secrets redacted.
-    pub fn error(&self, path: &Path, source: object_store::Error) -> SinkError {
+    pub fn error(&self, path: &Path, source: impl std::error::Error) -> SinkError {
         SinkError::Store {
             store: self.url.to_string(),
             object: path.to_string(),

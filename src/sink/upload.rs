@@ -67,11 +67,7 @@ impl Upload {
         match self {
             Self::Buffered(buf) => {
                 use tokio::io::AsyncWriteExt;
-                buf.shutdown().await.map_err(|e| SinkError::Store {
-                    store: lake.url.to_string(),
-                    object: path.to_string(),
-                    reason: super::redact_secrets(&crate::text::error_chain(&e)),
-                })
+                buf.shutdown().await.map_err(|e| lake.error(path, e))
             }
             Self::Direct(upload) => upload
                 .complete()

@@ -89,6 +89,11 @@ async fn v2_months_are_archived_with_exact_values() {
             (0..day.len()).map(|i| day.value(i)).min().unwrap(),
             (0..day.len()).map(|i| day.value(i)).max().unwrap(),
         );
+        assert_eq!(
+            rb.parquet_metadata.num_row_groups(),
+            1,
+            "the batch is row group 0"
+        );
         let row_group = rb.parquet_metadata.row_group(0);
         let date_chunk = row_group.column(0);
         assert_eq!(date_chunk.column_path().string(), "usage_date");
