@@ -152,6 +152,18 @@ pub struct ArchiveArgs {
     /// Host a nextLink may point at besides the base URL's (repeatable).
     #[arg(long = "allow-next-link-host", value_name = "HOST")]
     pub allow_next_link_hosts: Vec<String>,
+    /// Allow a plain-http --base-url or nextLink to a host that is not loopback (the key then
+    /// travels unencrypted).
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Replace a month even when the new version has no rows or fewer than half of the
+    /// current version's rows (otherwise such a month is refused with exit code 9).
+    #[arg(long)]
+    pub allow_shrink: bool,
+    /// Time-to-live of the month's lease in seconds; renewed while the run is alive, so a
+    /// killed run blocks the month for at most this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub lease_ttl: u64,
     /// First retry delay in milliseconds (doubles each retry, with jitter).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
     pub retry_base_delay_ms: u64,

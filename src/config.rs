@@ -23,6 +23,9 @@ pub struct PartitionPlan {
     pub key: PartitionKey,
     /// The endpoint (ignored when replaying).
     pub endpoint: Endpoint,
+    /// The month is taken from the rows the endpoint returns (the current period), and `key`'s
+    /// month, today's UTC month, is only the fallback for a period with no dated rows.
+    pub month_from_rows: bool,
 }
 
 /// Where pages come from.
@@ -63,6 +66,10 @@ pub struct ArchiveConfig {
     pub write: WriteSettings,
     /// `--skip-unchanged`.
     pub skip_unchanged: bool,
+    /// `--allow-shrink`.
+    pub allow_shrink: bool,
+    /// `--lease-ttl`.
+    pub lease_ttl: Duration,
 }
 
 /// A flag that failed validation.
@@ -167,7 +174,7 @@ pub fn split_range(
     Ok(out)
 }
 
-fn parse_base_url(s: &str) -> Result<Url, ConfigError> {
+fn parse_base_url(s: &str, allow_http: bool) -> Result<Url, ConfigError> {
     let u = Url::parse(s).map_err(|e| bad("--base-url", format!("{s:?} is not a URL: {e}")))?;
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
         return Err(bad(
@@ -181,6 +188,7 @@ fn parse_base_url(s: &str) -> Result<Url, ConfigError> {
             "must not carry credentials or a query string",
         ));
     }
+    crate::source::trust::check_transport(&u, allow_http).map_err(|why| bad("--base-url", why))?;
     Ok(u)
 }
 
@@ -222,6 +230,9 @@ impl ArchiveConfig {
         }
         if a.request_timeout == 0 {
             return Err(bad("--request-timeout", "must be at least 1 second"));
+        }
+        if !(5..=3600).contains(&a.lease_ttl) {
+            return Err(bad("--lease-ttl", "must be between 5 and 3600 seconds"));
         }
         if a.row_group_rows == 0 {
             return Err(bad("--row-group-rows", "must be at least 1"));
@@ -295,7 +306,7 @@ impl ArchiveConfig {
             }
             None => {
                 let key = load_api_key(a.api_key_file.as_ref(), env_key)?;
-                let base_url = parse_base_url(&a.base_url)?;
+                let base_url = parse_base_url(&a.base_url, a.allow_http)?;
                 let allowed_hosts = a
                     .allow_next_link_hosts
                     .iter()
@@ -322,6 +333,7 @@ impl ArchiveConfig {
                     http: HttpSettings {
                         base_url,
                         allowed_hosts,
+                        allow_http: a.allow_http,
                         request_timeout: timeout,
                         retry,
                         max_pages: a.max_pages,
@@ -337,6 +349,7 @@ impl ArchiveConfig {
                     year,
                     month,
                 },
+                month_from_rows: endpoint == Endpoint::Current,
                 endpoint,
             })
             .collect();
@@ -348,6 +361,8 @@ impl ArchiveConfig {
             dest: a.dest.clone(),
             keep_raw: a.keep_raw,
             skip_unchanged: a.skip_unchanged,
+            allow_shrink: a.allow_shrink,
+            lease_ttl: Duration::from_secs(a.lease_ttl),
             concurrency: a.concurrency,
             write: WriteSettings {
                 row_group_rows: a.row_group_rows,
@@ -437,9 +452,15 @@ mod tests {
 
     #[test]
     fn base_url_checks() {
-        assert!(parse_base_url("https://consumption.azure.com").is_ok());
-        assert!(parse_base_url("ftp://x").is_err());
-        assert!(parse_base_url("https://u:p@x").is_err());
-        assert!(parse_base_url("not a url").is_err());
+        assert!(parse_base_url("https://consumption.azure.com", false).is_ok());
+        assert!(parse_base_url("ftp://x", false).is_err());
+        assert!(parse_base_url("https://u:p@x", false).is_err());
+        assert!(parse_base_url("not a url", false).is_err());
+        assert!(parse_base_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(parse_base_url("http://localhost:8080", false).is_ok());
+        let e = parse_base_url("http://consumption.azure.com", false).unwrap_err();
+        assert_eq!(e.flag, "--base-url");
+        assert!(e.reason.contains("--allow-http"), "{e}");
+        assert!(parse_base_url("http://consumption.azure.com", true).is_ok());
     }
 }

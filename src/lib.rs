@@ -26,6 +26,7 @@ pub mod commands;
 pub mod config;
 pub mod decode;
 pub mod error;
+pub mod json;
 pub mod logging;
 pub mod progress;
 pub mod schema;

@@ -2,7 +2,7 @@
 //! keys in the same order, so the key at position `i` is compared with the one seen there last
 //! time (one short compare) before falling back to the case-insensitive table search.
 
-use super::scan::is_plain;
+use crate::json::scan::is_plain;
 use crate::schema::column_for_field;
 
 /// Remembers which column the key at each position of a row mapped to.

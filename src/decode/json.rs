@@ -1,7 +1,7 @@
 //! A field value as the row decoder sees it: null, a string's text, or any other value's JSON
 //! text, all borrowed (from the page, or from a scratch buffer for unescaped strings).
 
-use super::scan::{Raw, unescape};
+use crate::json::scan::{Raw, unescape};
 
 /// A JSON value seen through its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub fn text<'a>(inner: &'a str, escaped: bool, scratch: &'a mut String) -> &'a s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::scan::Scanner;
+    use crate::json::scan::Scanner;
 
     fn classify(text: &str, f: impl FnOnce(JsonValue<'_>)) {
         let mut scratch = String::new();

@@ -1,7 +1,7 @@
 //! Decode: one page of API JSON into one `RecordBatch` of the lake schema, plus counters.
 //!
 //! Pure and synchronous: bytes in, batch out. Rows are read by a validating, borrowing JSON
-//! scanner (`scan`) straight into the column builders; numbers keep their JSON text until they
+//! scanner (`crate::json::scan`) straight into the column builders; numbers keep their JSON text until they
 //! become exact decimals. No row is ever dropped.
 
 pub mod date;
@@ -10,7 +10,6 @@ pub mod fields;
 pub mod json;
 mod page;
 pub mod row;
-pub mod scan;
 pub mod tags;
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
-//! A whole page: `{"id"|"reportId": …, "data": [rows…], "nextLink": …}`.
+//! A whole page: `{"id"|"reportId": …, "data": [rows…], "nextLink": …}`, read by the shared
+//! envelope reader (`crate::json::envelope`) with the rows decoded into one batch.
 
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 
 use super::fields::FieldLookup;
-use super::json::text;
 use super::row::{RowSink, read_rows};
-use super::scan::{Raw, ScanError, Scanner};
 use super::{DecodeError, DecodeStats};
 use crate::batch::{SizeHints, UsageBatchBuilder};
+use crate::json::envelope;
 use crate::text::body_snippet;
 
 /// Rows per page the API sends; builders are sized for it.
@@ -44,10 +44,6 @@ pub fn decode_page_sized(
         reason,
         snippet: body_snippet(body, 200),
     };
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        return Err(malformed("the body is not a JSON object".into()));
-    }
     let mut builder = UsageBatchBuilder::with_hints(PAGE_ROWS, hints);
     let mut stats = DecodeStats::new();
     let mut extra = Vec::new();
@@ -59,53 +55,13 @@ pub fn decode_page_sized(
         extra: &mut extra,
         fields: &mut fields,
     };
-    // Validate UTF-8 once for the whole page (much faster than string by string).
-    let text = std::str::from_utf8(body)
-        .map_err(|e| malformed(format!("the body is not valid UTF-8: {e}")))?;
-    let mut scan = Scanner::new(text);
-    let envelope = read_envelope(&mut scan, &mut sink)
-        .and_then(|e| scan.finish().map(|()| e))
+    let envelope = envelope::read(body, |scan| read_rows(scan, &mut sink))
         .map_err(|e| malformed(e.to_string()))?;
-    if !envelope.saw_data {
-        return Err(malformed("it has no `data` array".into()));
-    }
     Ok(DecodedPage {
         batch: builder.finish(),
         stats,
-        next_link: envelope.next_link.filter(|l| !l.trim().is_empty()),
+        next_link: envelope.next_link,
     })
-}
-
-struct Envelope {
-    saw_data: bool,
-    next_link: Option<String>,
-}
-
-fn read_envelope(scan: &mut Scanner<'_>, sink: &mut RowSink<'_>) -> Result<Envelope, ScanError> {
-    let mut env = Envelope {
-        saw_data: false,
-        next_link: None,
-    };
-    let mut scratch = String::new();
-    scan.begin_object()?;
-    let mut first = true;
-    while let Some((key, escaped)) = scan.next_key(&mut first)? {
-        let key = text(key, escaped, &mut scratch);
-        if key.eq_ignore_ascii_case("data") && !env.saw_data {
-            read_rows(scan, sink)?;
-            env.saw_data = true;
-        } else if key.eq_ignore_ascii_case("nextLink") {
-            let mut link = String::new();
-            env.next_link = match scan.value()? {
-                Raw::Null => None,
-                Raw::Str { inner, escaped } => Some(text(inner, escaped, &mut link).to_owned()),
-                Raw::Other(_) => return Err(scan.error("`nextLink` is neither a string nor null")),
-            };
-        } else {
-            scan.value()?;
-        }
-    }
-    Ok(env)
 }
 
 #[cfg(test)]

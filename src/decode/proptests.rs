@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use super::date::parse_usage_date;
 use super::decimal::{Decimal, parse_decimal};
 use super::decode_page;
-use super::scan;
 use super::tags::{Tags, parse_tags};
+use crate::json::scan;
 use crate::schema::{COST, EXTRA_FIELDS, TAGS};
 
 fn config() -> ProptestConfig {

@@ -6,9 +6,9 @@ use super::date::parse_usage_date;
 use super::decimal::{Decimal, parse_decimal};
 use super::fields::FieldLookup;
 use super::json::{JsonValue, text};
-use super::scan::{ScanError, Scanner};
 use super::tags::{Tags, parse_tags};
 use crate::batch::{EXTRA, UsageBatchBuilder};
+use crate::json::scan::{ScanError, Scanner};
 use crate::schema::{COLUMNS, COST, ENROLLMENT_NUMBER, Kind};
 
 /// Key under which a row that is not a JSON object is kept in `extra_fields`.

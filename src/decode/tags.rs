@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::scan::{Raw, ScanError, Scanner, unescape};
+use crate::json::scan::{Raw, ScanError, Scanner, unescape};
 
 /// One tag: key and optional value.
 pub type Tag<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);

@@ -5,6 +5,7 @@
 //! <dest>/_raw/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>/page-00001.json.zst  --keep-raw
 //! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.parquet.tmp  local-disk upload
 //! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.raw/page-00001.json.zst
+//! <dest>/_leases/enrollment=<n>/year=<yyyy>/month=<mm>/<term>.json     who may write the month
 //! ```
 //! Everything of a run in flight lives under the partition's `_staging/` folder, which the next
 //! run of the same partition clears, so even a killed run leaves nothing behind for long.
@@ -20,6 +21,8 @@ pub const DATA_FILE: &str = "usage-details.parquet";
 pub const STAGING_DIR: &str = "_staging";
 /// Top-level folder of `--keep-raw` pages.
 pub const RAW_DIR: &str = "_raw";
+/// Top-level folder of the months' leases.
+pub const LEASE_DIR: &str = "_leases";
 
 /// One (enrollment, month): the unit of work and of replacement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,6 +61,24 @@ fn join(prefix: &Path, rel: &str) -> Path {
 /// The partition's data object.
 pub fn data_path(prefix: &Path, key: &PartitionKey) -> Path {
     join(prefix, &format!("{}/{DATA_FILE}", key.hive_path()))
+}
+
+/// The folder of the partition's lease terms.
+pub fn lease_dir(prefix: &Path, key: &PartitionKey) -> Path {
+    join(prefix, &format!("{LEASE_DIR}/{}", key.hive_path()))
+}
+
+/// The file name of lease term `term`: zero-padded, so names sort as numbers do.
+pub fn lease_term_name(term: u64) -> String {
+    format!("{term:020}.json")
+}
+
+/// The term number of a lease file name, if it is one.
+pub fn parse_lease_term_name(name: &str) -> Option<u64> {
+    let digits = name.strip_suffix(".json")?;
+    (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
 }
 
 /// The partition's staging folder relative to the lake root.
@@ -142,5 +163,14 @@ mod tests {
             "lake/root/_staging/enrollment=1234567/year=2017/month=04/r1.raw/page-00003.json.zst"
         );
         assert_eq!(key().month_label(), "2017-04");
+        assert_eq!(
+            lease_dir(&prefix, &key())
+                .join(lease_term_name(42).as_str())
+                .as_ref(),
+            "lake/root/_leases/enrollment=1234567/year=2017/month=04/00000000000000000042.json"
+        );
+        assert_eq!(parse_lease_term_name(&lease_term_name(42)), Some(42));
+        assert_eq!(parse_lease_term_name("42.json"), None);
+        assert_eq!(parse_lease_term_name("00000000000000000042.json.tmp"), None);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod encode;
 pub mod layout;
+pub mod lease;
 pub mod raw;
 pub mod read;
 pub mod store;

@@ -8,9 +8,11 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, ETAG, HeaderValue, IF_NONE_MATCH};
 use tracing::{debug, info};
 use url::Url;
 
-use super::paging::{Cursor, scan_envelope};
+use super::paging::Cursor;
 use super::retry::{RetryConfig, is_retryable_status, server_wait};
+use super::trust::Trust;
 use super::{ApiKey, PageStream, RawPage, SourceError};
+use crate::json::envelope;
 use crate::text::{body_snippet, error_chain};
 
 /// Settings of the HTTP source.
@@ -20,6 +22,8 @@ pub struct HttpSettings {
     pub base_url: Url,
     /// Extra hosts a `nextLink` may point at.
     pub allowed_hosts: Vec<String>,
+    /// `--allow-http`: plain http to hosts that are not loopback.
+    pub allow_http: bool,
     /// Per-request timeout (connect + headers + body).
     pub request_timeout: Duration,
     /// Retry policy.
@@ -70,12 +74,12 @@ impl HttpSource {
     /// `if_none_match`, page 1 is requested conditionally and a `304` ends the stream with
     /// [`SourceError::NotModified`].
     pub fn pages(self: Arc<Self>, first: Url, if_none_match: Option<String>) -> PageStream {
-        let cursor = Cursor::new(
+        let trust = Trust::new(
             self.settings.base_url.clone(),
             self.settings.allowed_hosts.clone(),
-            self.settings.max_pages,
-            &first,
+            self.settings.allow_http,
         );
+        let cursor = Cursor::new(trust, self.settings.max_pages, &first);
         let state = (Some(first), cursor, 0u64, self, if_none_match);
         Box::pin(futures::stream::try_unfold(
             state,
@@ -84,10 +88,10 @@ impl HttpSource {
                     return Ok(None);
                 };
                 let number = n + 1;
-                if !cursor.may_send_key_to(&url) {
+                if let Err(why) = cursor.may_send_key_to(&url) {
                     return Err(SourceError::Paging {
                         page: number,
-                        reason: format!("refusing to send the API key to {url}"),
+                        reason: format!("refusing to send the API key to {why}"),
                     });
                 }
                 let condition = if number == 1 {
@@ -97,12 +101,13 @@ impl HttpSource {
                 };
                 let (body, etag) = this.fetch(&url, condition).await?;
                 cursor.page_fetched();
-                let envelope = scan_envelope(&body).map_err(|reason| SourceError::Malformed {
-                    page: number,
-                    origin: url.to_string(),
-                    reason,
-                    snippet: body_snippet(&body, 200),
-                })?;
+                let envelope =
+                    envelope::read_skipping_rows(&body).map_err(|e| SourceError::Malformed {
+                        page: number,
+                        origin: url.to_string(),
+                        reason: e.to_string(),
+                        snippet: body_snippet(&body, 200),
+                    })?;
                 let next = cursor
                     .advance(envelope.next_link.as_deref())
                     .map_err(|reason| SourceError::Paging {

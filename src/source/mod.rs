@@ -7,6 +7,7 @@ pub mod http;
 pub mod paging;
 pub mod replay;
 pub mod retry;
+pub mod trust;
 
 use std::pin::Pin;
 

@@ -2,22 +2,21 @@
 //!
 //! A page's `nextLink` ends the sequence when null, empty or absent. Otherwise it is resolved
 //! against the base URL (it is normally absolute), and followed only if it points at the base
-//! URL's scheme, host and port (default ports normalised) or at a host the user allowed, has
-//! not been fetched before in this run, and the page budget is not spent.
+//! URL's scheme, host and port (default ports normalised) or at a host the user allowed, over
+//! https or to a loopback host (`--allow-http` aside; see `trust`), has not been fetched before
+//! in this run, and the page budget is not spent.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use url::Url;
+
+use super::trust::Trust;
 
 /// Cursor state of one partition's page sequence.
 #[derive(Debug)]
 pub struct Cursor {
-    base: Url,
-    allowed_hosts: Vec<String>,
+    trust: Trust,
     /// Hashes of every URL fetched (8 bytes a page, so long months stay small).
     seen: HashSet<u64>,
     max_pages: u64,
@@ -26,15 +25,11 @@ pub struct Cursor {
 
 impl Cursor {
     /// A cursor starting at `first`.
-    pub fn new(base: Url, allowed_hosts: Vec<String>, max_pages: u64, first: &Url) -> Self {
+    pub fn new(trust: Trust, max_pages: u64, first: &Url) -> Self {
         let mut seen = HashSet::new();
         seen.insert(url_hash(first));
         Self {
-            base,
-            allowed_hosts: allowed_hosts
-                .into_iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
+            trust,
             seen,
             max_pages,
             fetched: 0,
@@ -52,17 +47,13 @@ impl Cursor {
             return Ok(None);
         };
         let url = self
+            .trust
             .base
             .join(link)
             .map_err(|e| format!("nextLink {link:?} is not a valid URL: {e}"))?;
-        if !self.may_send_key_to(&url) {
-            return Err(format!(
-                "nextLink points at {}, which is not the API host {} (pass --allow-next-link-host {} to trust it); refusing to send the API key there",
-                origin(&url),
-                origin(&self.base),
-                url.host_str().unwrap_or("?"),
-            ));
-        }
+        self.may_send_key_to(&url).map_err(|why| {
+            format!("nextLink points at {why}; refusing to send the API key there")
+        })?;
         if self.fetched >= self.max_pages {
             return Err(format!(
                 "more than {} pages in one partition (--max-pages); refusing to continue",
@@ -78,13 +69,9 @@ impl Cursor {
         Ok(Some(url))
     }
 
-    /// Whether the key may be sent to `url`: same origin as the base, or an allowed host.
-    pub fn may_send_key_to(&self, url: &Url) -> bool {
-        if same_origin(url, &self.base) {
-            return true;
-        }
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        url.scheme() == self.base.scheme() && self.allowed_hosts.contains(&host)
+    /// Whether the key may be sent to `url` (see [`Trust`]); `Err` says why not.
+    pub fn may_send_key_to(&self, url: &Url) -> Result<(), String> {
+        self.trust.check(url)
     }
 }
 
@@ -94,103 +81,6 @@ fn url_hash(url: &Url) -> u64 {
     h.finish()
 }
 
-/// Scheme, host and port equal, with default ports (`:443`, `:80`) normalised.
-pub fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
-        && a.port_or_known_default() == b.port_or_known_default()
-}
-
-fn origin(u: &Url) -> String {
-    match u.port() {
-        Some(p) => format!("{}://{}:{p}", u.scheme(), u.host_str().unwrap_or("?")),
-        None => format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")),
-    }
-}
-
-/// What the pager needs from a page: whether it is a page at all, and its `nextLink`.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Envelope {
-    /// The `nextLink`, `None` when null, empty or absent.
-    pub next_link: Option<String>,
-}
-
-/// Scans a page body without decoding rows. Fails on non-JSON, on a body that is not an object,
-/// and on a `data` that is missing or not an array.
-pub fn scan_envelope(body: &[u8]) -> Result<Envelope, String> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        return Err("the body is not a JSON object".into());
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let scan = Scan::deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
-    if !scan.data_is_array {
-        return Err("it has no `data` array".into());
-    }
-    Ok(Envelope {
-        next_link: scan.next_link.filter(|l| !l.trim().is_empty()),
-    })
-}
-
-struct Scan {
-    data_is_array: bool,
-    next_link: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for Scan {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scan;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a usage-details page object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scan, A::Error> {
-                let mut scan = Scan {
-                    data_is_array: false,
-                    next_link: None,
-                };
-                while let Some(key) = map.next_key::<String>()? {
-                    if key.eq_ignore_ascii_case("data") {
-                        map.next_value::<ArrayOnly>()?;
-                        scan.data_is_array = true;
-                    } else if key.eq_ignore_ascii_case("nextLink") {
-                        scan.next_link = map.next_value()?;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(scan)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// Accepts any JSON array, ignoring its contents; anything else is an error.
-struct ArrayOnly;
-
-impl<'de> Deserialize<'de> for ArrayOnly {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ArrayOnly;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("`data` to be an array of usage rows")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut s: A,
-            ) -> Result<ArrayOnly, A::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(ArrayOnly)
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,12 +88,8 @@ mod tests {
     fn cursor(base: &str, allowed: &[&str]) -> Cursor {
         let base = Url::parse(base).unwrap();
         let first = base.join("/v2/enrollments/1/usagedetails").unwrap();
-        let mut c = Cursor::new(
-            base,
-            allowed.iter().map(|s| s.to_string()).collect(),
-            5,
-            &first,
-        );
+        let trust = Trust::new(base, allowed.iter().map(|s| s.to_string()).collect(), false);
+        let mut c = Cursor::new(trust, 5, &first);
         c.page_fetched();
         c
     }
@@ -270,28 +156,5 @@ mod tests {
         }
         let err = c.advance(Some("/zz")).unwrap_err();
         assert!(err.contains("--max-pages"), "{err}");
-    }
-
-    #[test]
-    fn envelope_scan() {
-        assert_eq!(
-            scan_envelope(br#"{"id":"x","data":[{"a":1}],"nextLink":"u"}"#),
-            Ok(Envelope {
-                next_link: Some("u".into())
-            })
-        );
-        assert_eq!(
-            scan_envelope(br#"{"data":[],"nextLink":""}"#),
-            Ok(Envelope { next_link: None })
-        );
-        assert!(
-            scan_envelope(br#"{"data":{}}"#)
-                .unwrap_err()
-                .contains("array")
-        );
-        assert!(scan_envelope(br#"{"id":"x"}"#).is_err());
-        assert!(scan_envelope(b"\"Usage Data Extract\",").is_err());
-        assert!(scan_envelope(br#"{"data":[{"a":"#).is_err());
-        assert!(scan_envelope(b"").is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! A validating, borrowing JSON scanner: the one JSON reader of the decode hot path.
+//! A validating, borrowing JSON scanner: the one JSON reader of the page envelope (paging,
+//! replay) and of the decode hot path.
 //!
 //! It walks text that is already known to be UTF-8 and hands out every value as a slice of that
 //! text: a string's contents between the quotes (still escaped, with a flag saying whether it
@@ -66,6 +67,11 @@ impl<'a> Scanner<'a> {
     /// A scanner at the start of `text`.
     pub fn new(text: &'a str) -> Self {
         Self { text, pos: 0 }
+    }
+
+    /// The byte offset the scanner has reached.
+    pub fn offset(&self) -> usize {
+        self.pos
     }
 
     /// An error at the current position.
