@@ -42,7 +42,9 @@ fn print_summary(summary: &RunSummary) {
 
 async fn archive_with(args: &ArchiveArgs, env_key: Option<String>) -> Result<RunSummary, RunError> {
     let cfg = ArchiveConfig::from_args(args, env_key, today_utc())?;
-    run_archive(cfg).await
+    let cancel = crate::app::cancel::on_signals()
+        .map_err(|e| RunError::Internal(format!("cannot listen for signals: {e}")))?;
+    run_archive(cfg, cancel).await
 }
 
 async fn archive(args: &ArchiveArgs) -> i32 {

@@ -1,8 +1,10 @@
 //! The run's error type and its documented exit codes.
 
+use crate::app::cancel::Signal;
 use crate::config::ConfigError;
 use crate::decode::DecodeError;
 use crate::sink::SinkError;
+use crate::sink::lease::LeaseError;
 use crate::source::SourceError;
 
 /// Exit codes, documented in the README.
@@ -23,6 +25,15 @@ pub mod exit {
     pub const DATA: i32 = 6;
     /// `verify` found a mismatch, an unreadable file or a stray file.
     pub const VERIFY_FAILED: i32 = 7;
+    /// Another run holds the month's lease (or took it over from this run).
+    pub const LEASE_HELD: i32 = 8;
+    /// The new version of a month was refused: no rows, or fewer than half of the current
+    /// version's (`--allow-shrink` lets it through).
+    pub const REFUSED: i32 = 9;
+    /// Cancelled by SIGINT (128 + 2).
+    pub const INTERRUPTED: i32 = 130;
+    /// Cancelled by SIGTERM (128 + 15).
+    pub const TERMINATED: i32 = 143;
 }
 
 /// Anything that stops a partition or the run.
@@ -40,6 +51,26 @@ pub enum RunError {
     /// Lake failure.
     #[error(transparent)]
     Sink(#[from] SinkError),
+    /// The month's lease is held by another run, or was lost.
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
+    /// The new version would shrink the month; it was not committed.
+    #[error(
+        "refused to replace month {month}: the new version has {new_rows} rows and the current one {current_rows} ({why}); the current version is kept. If the month really shrank, re-run with --allow-shrink"
+    )]
+    Refused {
+        /// `YYYY-MM`.
+        month: String,
+        /// Rows of the version pulled now.
+        new_rows: u64,
+        /// Rows of the month's current object.
+        current_rows: u64,
+        /// `no rows` or `fewer than half`.
+        why: &'static str,
+    },
+    /// The run was cancelled by a signal before the month was committed.
+    #[error("cancelled by {}; the month was left as it was", .0.name())]
+    Cancelled(Signal),
     /// Anything else.
     #[error("internal error: {0}")]
     Internal(String),
@@ -56,6 +87,10 @@ impl RunError {
             RunError::Decode(_) => exit::DATA,
             RunError::Sink(SinkError::Destination { .. }) => exit::USAGE,
             RunError::Sink(_) => exit::STORAGE,
+            RunError::Lease(LeaseError::Store(_)) => exit::STORAGE,
+            RunError::Lease(_) => exit::LEASE_HELD,
+            RunError::Refused { .. } => exit::REFUSED,
+            RunError::Cancelled(s) => s.exit_code(),
             RunError::Internal(_) => exit::INTERNAL,
         }
     }

@@ -1,16 +1,34 @@
-//! One partition, end to end: pages → decode (in parallel, joined in order) → Parquet upload →
-//! commit. Any failure aborts the upload and discards raw pages, leaving the previous object.
+//! One partition, end to end, under the month's lease:
+//!
+//! ```text
+//! lease ──► source pages ──► decode (spawn_blocking, N pages at once, joined in order)
+//!             │                 │  mpsc(1): decoding runs ahead of the writer by one page
+//!             ▼                 ▼
+//!        (current period:   consumer: chain check, raw copy, counters
+//!         month from page 1)    │  PartitionWriter: mpsc(1) to the encoder thread
+//!                               ▼  (column lanes, sync_channel(2) each), mpsc(2) to the upload
+//!                           staged object ──► commit decision (shrink guard, lease) ──► commit
+//! ```
+//!
+//! Every bound is one or two items: memory stays flat however long the month is. Any failure,
+//! a refusal or a signal aborts the upload and discards raw pages, so the month's previous
+//! object stays exactly as it was; the lease is released on every path.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::{SecondsFormat, Utc};
 use futures::{StreamExt, TryStreamExt};
 use parquet::file::metadata::KeyValue;
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, warn};
 
+use super::cancel::Cancel;
+use super::commit::{CurrentVersion, Decision, NewVersion, decide};
 use super::summary::PartitionReport;
 use crate::batch::SizeHints;
+use crate::batch::months::{dominant_month, rows_outside_month};
 use crate::config::{PartitionPlan, SourceConfig};
 use crate::decode::decimal::format_scaled;
 use crate::decode::{DecodeStats, DecodedPage, decode_page_sized};
@@ -18,10 +36,13 @@ use crate::error::RunError;
 use crate::progress;
 use crate::schema::SCHEMA_VERSION;
 use crate::sink::layout::data_path;
+use crate::sink::lease::{Lease, LeaseError};
 use crate::sink::raw::RawArchive;
 use crate::sink::read::existing_metadata;
-use crate::sink::{Lake, PartitionWriter, WriteSettings};
+use crate::sink::staging::{DeadRuns, clear_dead_runs};
+use crate::sink::{Lake, PartitionKey, PartitionWriter, WriteSettings};
 use crate::source::http::HttpSource;
+use crate::source::paging::Chain;
 use crate::source::{ApiVersion, PageStream, SourceError, replay};
 
 pub use crate::sink::read::META_PREFIX;
@@ -46,6 +67,12 @@ pub struct JobContext {
     pub decode_parallelism: usize,
     /// `--skip-unchanged`: ask with the stored ETag and keep a month the API did not refresh.
     pub skip_unchanged: bool,
+    /// `--allow-shrink`.
+    pub allow_shrink: bool,
+    /// `--lease-ttl`.
+    pub lease_ttl: Duration,
+    /// Set by SIGTERM/SIGINT.
+    pub cancel: Cancel,
 }
 
 /// Archives one partition.
@@ -54,75 +81,305 @@ pub async fn archive_partition(
     ctx: &JobContext,
     plan: &PartitionPlan,
 ) -> Result<PartitionReport, RunError> {
-    // With --skip-unchanged, page 1 is asked for with the ETag of the month's current object.
-    let previous = if ctx.skip_unchanged {
-        existing_metadata(&ctx.lake, &plan.key).await
-    } else {
-        None
+    let mut month = Month {
+        ctx,
+        plan,
+        key: plan.key.clone(),
+        lease: None,
+        writer: None,
+        raw: None,
     };
-    let if_none_match = previous.as_ref().and_then(|m| m.get("etag").cloned());
-    let (pages, source_label) = open_pages(ctx, plan, if_none_match)?;
-    info!(source = %source_label, "archiving partition");
-    let raw = ctx
-        .keep_raw
-        .then(|| RawArchive::new(&ctx.lake, &plan.key, &ctx.run_id));
-    let mut writer = PartitionWriter::begin(&ctx.lake, &plan.key, &ctx.run_id, &ctx.write).await?;
-    let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    let result = stream_pages(ctx, plan, pages, raw.clone(), &mut writer).await;
-    let (stats, page_count, etag) = match result {
-        Ok(v) => v,
-        Err(RunError::Source(SourceError::NotModified { .. })) => {
-            writer.abort().await;
-            let path = ctx.lake.object_url(&data_path(&ctx.lake.prefix, &plan.key));
-            info!(path = %path, "source unchanged since the last pull; month left as it is");
-            return Ok(PartitionReport::unchanged(
-                &plan.key,
-                path,
-                previous.unwrap_or_default(),
-            ));
+    let result = month.archive().await;
+    month.finish(result.is_ok()).await;
+    result
+}
+
+/// One partition's run and what it holds while it runs.
+struct Month<'a> {
+    ctx: &'a JobContext,
+    plan: &'a PartitionPlan,
+    /// The partition (for the current period: settled from its first page).
+    key: PartitionKey,
+    lease: Option<Lease>,
+    writer: Option<PartitionWriter>,
+    raw: Option<RawArchive>,
+}
+
+/// One decoded page, in order, with what the consumer needs besides its rows.
+struct Item {
+    number: u64,
+    origin: String,
+    etag: Option<String>,
+    /// The page as received, kept only for `--keep-raw`.
+    body: Option<Bytes>,
+    page: DecodedPage,
+}
+
+impl Month<'_> {
+    /// Releases everything held: on failure the upload is aborted and raw pages discarded;
+    /// the lease is released in every case.
+    async fn finish(&mut self, ok: bool) {
+        if let Some(w) = self.writer.take() {
+            w.abort().await;
         }
-        Err(e) => {
-            warn!(error = %e, "partition failed; previous version left in place");
-            writer.abort().await;
-            if let Some(raw) = &raw {
-                let _ = raw.discard().await;
+        if let Some(raw) = self.raw.take()
+            && !ok
+        {
+            let _ = raw.discard().await;
+        }
+        if let Some(lease) = self.lease.take() {
+            lease.release().await;
+        }
+    }
+
+    fn check_cancel(&self) -> Result<(), RunError> {
+        match self.ctx.cancel.signal() {
+            Some(s) => Err(RunError::Cancelled(s)),
+            None => Ok(()),
+        }
+    }
+
+    async fn take_lease(&mut self) -> Result<(), RunError> {
+        let lease = Lease::acquire(
+            &self.ctx.lake,
+            &self.key,
+            &self.ctx.run_id,
+            self.ctx.lease_ttl,
+        )
+        .await?;
+        // Whatever dead runs of this month left in flight goes now that no live one can own it.
+        let runs = DeadRuns {
+            own: &self.ctx.run_id,
+            known_dead: lease.took_over().map(|r| r.run_id.as_str()),
+            idle: self.ctx.lease_ttl,
+        };
+        let cleared = clear_dead_runs(&self.ctx.lake, &self.key, runs).await;
+        self.lease = Some(lease);
+        cleared?;
+        Ok(())
+    }
+
+    async fn archive(&mut self) -> Result<PartitionReport, RunError> {
+        self.check_cancel()?;
+        if !self.plan.month_from_rows {
+            // Before any request or write: one run per month at a time.
+            self.take_lease().await?;
+        }
+        let ctx = self.ctx;
+        let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        // With --skip-unchanged, page 1 is asked for with the ETag of the month's current object.
+        let previous = if ctx.skip_unchanged {
+            existing_metadata(&ctx.lake, &self.key).await
+        } else {
+            None
+        };
+        let if_none_match = previous.as_ref().and_then(|m| m.get("etag").cloned());
+        let (pages, source_label) = open_pages(ctx, self.plan, if_none_match)?;
+        info!(source = %source_label, "archiving partition");
+        let (mut rx, ahead) = decode_ahead(ctx, self.plan, pages);
+        let mut item = match next(&ctx.cancel, self.lease.as_ref(), &mut rx).await {
+            Err(RunError::Source(SourceError::NotModified { .. })) => {
+                let path = ctx.lake.object_url(&data_path(&ctx.lake.prefix, &self.key));
+                info!(path = %path, "source unchanged since the last pull; month left as it is");
+                return Ok(PartitionReport::unchanged(
+                    &self.key,
+                    path,
+                    previous.unwrap_or_default(),
+                ));
+            }
+            other => other?,
+        };
+        if self.plan.month_from_rows {
+            self.settle_month(item.as_ref().map(|i| &i.page));
+            self.take_lease().await?;
+        }
+        let key = self.key.clone();
+        if ctx.keep_raw {
+            self.raw = Some(RawArchive::new(&ctx.lake, &key, &ctx.run_id));
+        }
+        self.writer = Some(PartitionWriter::begin(&ctx.lake, &key, &ctx.run_id, &ctx.write).await?);
+
+        let mut stats = DecodeStats::new();
+        let mut out_of_month = 0u64;
+        let mut chain = Chain::default();
+        let mut pages = 0u64;
+        let mut last_origin = String::new();
+        let mut first_etag = None;
+        let bar = progress::month_bar(&format!("{} {}", key.enrollment, key.month_label()));
+        while let Some(it) = item {
+            chain
+                .page(it.page.next_link.as_deref())
+                .map_err(|reason| SourceError::Chain {
+                    page: it.number,
+                    origin: it.origin.clone(),
+                    reason,
+                })?;
+            debug!(page = it.number, rows = it.page.stats.rows, "decoded page");
+            if let (Some(raw), Some(body)) = (&self.raw, it.body) {
+                raw.put_page(it.number, body).await?;
+            }
+            progress::page_done(
+                bar.as_ref(),
+                it.number,
+                stats.rows + it.page.stats.rows,
+                it.page.stats.rows,
+            );
+            if it.number == 1 {
+                first_etag = it.etag;
+            }
+            stats.merge(&it.page.stats);
+            out_of_month += rows_outside_month(&it.page.batch, key.year, key.month);
+            pages = it.number;
+            last_origin = it.origin;
+            let writer = self.writer.as_mut().expect("writer begun");
+            guarded(
+                &ctx.cancel,
+                self.lease.as_ref(),
+                writer.write(it.page.batch),
+            )
+            .await??;
+            item = next(&ctx.cancel, self.lease.as_ref(), &mut rx).await?;
+        }
+        drop(bar);
+        if pages > 0 {
+            chain.end().map_err(|reason| SourceError::Chain {
+                page: pages,
+                origin: last_origin,
+                reason,
+            })?;
+        }
+        // The channel also closes if the reading task died (a panic): that must not pass for the
+        // end of the month.
+        ahead
+            .join()
+            .await
+            .map_err(|e| RunError::Internal(format!("the page reader stopped: {e}")))?;
+        if out_of_month > 0 {
+            warn!(
+                out_of_month_rows = out_of_month,
+                "rows whose usage_date is outside the partition's month; the month may be misfiled"
+            );
+        }
+
+        let mut metadata = file_metadata(ctx, &key, &source_label, &pulled_at, &stats, pages);
+        metadata.push(meta("out_of_month_rows", out_of_month.to_string()));
+        if let Some(etag) = first_etag {
+            metadata.push(meta("etag", etag));
+        }
+        let writer = self.writer.take().expect("writer begun");
+        let staged = writer.finish(&ctx.lake, metadata).await?;
+
+        // The commit decision, under the lease: one footer read of the current object.
+        let current = existing_metadata(&ctx.lake, &key)
+            .await
+            .map(|kv| CurrentVersion::from_metadata(&kv));
+        let new = NewVersion {
+            rows: stats.rows,
+            pulled_at: &pulled_at,
+        };
+        let refusal = match decide(current.as_ref(), &new, ctx.allow_shrink) {
+            Decision::Commit => None,
+            Decision::Refuse { current_rows, why } => Some(RunError::Refused {
+                month: key.month_label(),
+                new_rows: stats.rows,
+                current_rows,
+                why,
+            }),
+            Decision::Stale { run_id, pulled_at } => Some(RunError::Lease(LeaseError::Lost {
+                month: key.month_label(),
+                by: format!(
+                    "the month's current version comes from run {run_id}, pulled at {pulled_at}, after this run started"
+                ),
+            })),
+        };
+        let confirmed = match refusal {
+            Some(e) => Err(e),
+            None => match self.check_cancel() {
+                Err(e) => Err(e),
+                Ok(()) => match &self.lease {
+                    Some(lease) => lease.confirm().await.map_err(RunError::from),
+                    None => Ok(()),
+                },
+            },
+        };
+        if let Err(e) = confirmed {
+            staged.abort().await;
+            if let RunError::Refused { .. } = e {
+                warn!(error = %e, "new version refused; the month is left as it was");
             }
             return Err(e);
         }
-    };
-    let mut metadata = file_metadata(ctx, plan, &source_label, &pulled_at, &stats, page_count);
-    if let Some(etag) = etag {
-        metadata.push(KeyValue::new(format!("{META_PREFIX}etag"), etag));
+        // Committing is not interrupted: a signal from here on waits for it.
+        let committed = staged.complete().await?;
+        if let Some(raw) = self.raw.take() {
+            raw.promote().await?;
+            self.raw = Some(raw);
+        }
+        info!(
+            rows = stats.rows,
+            pages,
+            bytes = committed.bytes,
+            cost_total = stats.cost_total.map(format_scaled).unwrap_or_default(),
+            path = %committed.url,
+            "partition committed"
+        );
+        let mut report = PartitionReport::ok(&key, &stats, pages, committed.url, committed.bytes);
+        report.out_of_month_rows = out_of_month;
+        report.raw_path = self.raw.as_ref().map(|r| r.url());
+        Ok(report)
     }
-    let committed = match writer.commit(metadata).await {
-        Ok(c) => c,
-        Err(e) => {
-            if let Some(raw) = &raw {
-                let _ = raw.discard().await;
+
+    /// The current period's month, from the rows of its first page: the month most of them
+    /// fall in. A period with no dated rows on page 1 stays in today's UTC month.
+    fn settle_month(&mut self, first: Option<&DecodedPage>) {
+        match first.and_then(|p| dominant_month(&p.batch)) {
+            Some((year, month)) => {
+                if (year, month) != (self.key.year, self.key.month) {
+                    info!(
+                        month = %format!("{year:04}-{month:02}"),
+                        clock_month = %self.key.month_label(),
+                        "the current period's rows are of another month than today's; filed under theirs"
+                    );
+                }
+                self.key.year = year;
+                self.key.month = month;
             }
-            return Err(e.into());
+            None => warn!(
+                month = %self.key.month_label(),
+                "the current period's first page has no dated rows; filed under today's UTC month"
+            ),
+        }
+        tracing::Span::current().record("month", self.key.month_label());
+    }
+}
+
+/// Waits for `fut`, unless the run is cancelled or the lease is lost first.
+async fn guarded<T>(
+    cancel: &Cancel,
+    lease: Option<&Lease>,
+    fut: impl Future<Output = T>,
+) -> Result<T, RunError> {
+    let lost = async {
+        match lease {
+            Some(l) => l.lost().await,
+            None => std::future::pending::<LeaseError>().await,
         }
     };
-    if let Some(raw) = &raw {
-        raw.promote().await?;
+    tokio::select! {
+        biased;
+        s = cancel.cancelled() => Err(RunError::Cancelled(s)),
+        e = lost => Err(e.into()),
+        v = fut => Ok(v),
     }
-    info!(
-        rows = stats.rows,
-        pages = page_count,
-        bytes = committed.bytes,
-        cost_total = stats.cost_total.map(format_scaled).unwrap_or_default(),
-        path = %committed.url,
-        "partition committed"
-    );
-    let mut report = PartitionReport::ok(
-        &plan.key,
-        &stats,
-        page_count,
-        committed.url,
-        committed.bytes,
-    );
-    report.raw_path = raw.map(|r| r.url());
-    Ok(report)
+}
+
+/// The next decoded page, `None` at the end of the month.
+async fn next(
+    cancel: &Cancel,
+    lease: Option<&Lease>,
+    rx: &mut mpsc::Receiver<Result<Item, RunError>>,
+) -> Result<Option<Item>, RunError> {
+    guarded(cancel, lease, rx.recv()).await?.transpose()
 }
 
 fn open_pages(
@@ -141,39 +398,58 @@ fn open_pages(
     }
 }
 
-async fn stream_pages(
+/// The task that fetches and decodes pages ahead of the writer.
+struct Ahead(tokio::task::JoinHandle<()>);
+
+impl Ahead {
+    async fn join(mut self) -> Result<(), tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        // A failed or cancelled partition stops fetching (an HTTP request in flight is dropped).
+        self.0.abort();
+    }
+}
+
+/// Starts decoding `pages` in parallel (joined in order) in a task of its own, so pages keep
+/// being fetched and decoded while the writer waits for the encoder; the channel bounds how far
+/// ahead it runs.
+fn decode_ahead(
     ctx: &JobContext,
     plan: &PartitionPlan,
     pages: PageStream,
-    raw: Option<RawArchive>,
-    writer: &mut PartitionWriter,
-) -> Result<(DecodeStats, u64, Option<String>), RunError> {
+) -> (mpsc::Receiver<Result<Item, RunError>>, Ahead) {
     let enrollment: Arc<str> = Arc::from(plan.key.enrollment.as_str());
     let hints = Arc::new(SizeHints::default());
+    let keep_raw = ctx.keep_raw;
     let decoded = pages
         .map_err(RunError::from)
         .map_ok(move |page| {
-            let raw = raw.clone();
             let enrollment = enrollment.clone();
             let hints = hints.clone();
             async move {
-                if let Some(raw) = &raw {
-                    raw.put_page(page.number, page.body.clone()).await?;
-                }
-                let (number, etag) = (page.number, page.etag);
+                let body = keep_raw.then(|| page.body.clone());
+                let (number, etag, origin) = (page.number, page.etag, page.origin);
                 let decoded = tokio::task::spawn_blocking(move || {
                     decode_page_sized(&page.body, number, &enrollment, Some(hints))
                 })
                 .await
                 .map_err(|e| RunError::Internal(format!("decoder task failed: {e}")))??;
-                Ok::<(u64, Option<String>, DecodedPage), RunError>((number, etag, decoded))
+                Ok::<Item, RunError>(Item {
+                    number,
+                    origin,
+                    etag,
+                    body,
+                    page: decoded,
+                })
             }
         })
         .try_buffered(ctx.decode_parallelism);
-    // Decoding runs ahead in its own task, so pages keep being fetched and decoded while the
-    // writer waits for the encoder; the channel bounds how far ahead.
-    let (tx, mut rx) = mpsc::channel(1);
-    let mut ahead = AbortOnDrop(tokio::spawn(
+    let (tx, rx) = mpsc::channel(1);
+    let task = tokio::spawn(
         async move {
             let mut decoded = std::pin::pin!(decoded);
             while let Some(item) = decoded.next().await {
@@ -184,78 +460,42 @@ async fn stream_pages(
             }
         }
         .in_current_span(),
-    ));
-    let mut stats = DecodeStats::new();
-    let mut pages_seen = 0u64;
-    let mut first_etag = None;
-    let bar = progress::month_bar(&format!(
-        "{} {}",
-        plan.key.enrollment,
-        plan.key.month_label()
-    ));
-    while let Some(item) = rx.recv().await {
-        let (number, etag, page) = item?;
-        debug!(page = number, rows = page.stats.rows, "decoded page");
-        progress::page_done(
-            bar.as_ref(),
-            number,
-            stats.rows + page.stats.rows,
-            page.stats.rows,
-        );
-        if number == 1 {
-            first_etag = etag;
-        }
-        stats.merge(&page.stats);
-        pages_seen = number;
-        writer.write(page.batch).await?;
-    }
-    drop(bar);
-    // The channel also closes if the reading task died (a panic): that must not pass for the
-    // end of the month.
-    (&mut ahead.0)
-        .await
-        .map_err(|e| RunError::Internal(format!("the page reader stopped: {e}")))?;
-    Ok((stats, pages_seen, first_etag))
+    );
+    (rx, Ahead(task))
 }
 
-/// Aborts a task when dropped (a failed partition stops fetching ahead).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+fn meta(k: &str, v: String) -> KeyValue {
+    KeyValue::new(format!("{META_PREFIX}{k}"), v)
 }
 
 fn file_metadata(
     ctx: &JobContext,
-    plan: &PartitionPlan,
+    key: &PartitionKey,
     source: &str,
     pulled_at: &str,
     stats: &DecodeStats,
     pages: u64,
 ) -> Vec<KeyValue> {
-    let kv = |k: &str, v: String| KeyValue::new(format!("{META_PREFIX}{k}"), v);
     vec![
-        kv("schema_version", SCHEMA_VERSION.to_string()),
-        kv("tool_version", env!("CARGO_PKG_VERSION").to_string()),
-        kv("run_id", ctx.run_id.clone()),
-        kv("api_version", ctx.api_version.as_str().to_string()),
-        kv("source", source.to_string()),
-        kv("pulled_at", pulled_at.to_string()),
-        kv("enrollment", plan.key.enrollment.clone()),
-        kv("billing_month", plan.key.month_label()),
-        kv("row_count", stats.rows.to_string()),
-        kv("pages", pages.to_string()),
-        kv(
+        meta("schema_version", SCHEMA_VERSION.to_string()),
+        meta("tool_version", env!("CARGO_PKG_VERSION").to_string()),
+        meta("run_id", ctx.run_id.clone()),
+        meta("api_version", ctx.api_version.as_str().to_string()),
+        meta("source", source.to_string()),
+        meta("pulled_at", pulled_at.to_string()),
+        meta("enrollment", key.enrollment.clone()),
+        meta("billing_month", key.month_label()),
+        meta("row_count", stats.rows.to_string()),
+        meta("pages", pages.to_string()),
+        meta(
             "cost_total",
             stats
                 .cost_total
                 .map(format_scaled)
                 .unwrap_or_else(|| "overflow".into()),
         ),
-        kv("unknown_fields", stats.unknown_fields.to_string()),
-        kv("unparsed_values", stats.unparsed_values.to_string()),
-        kv("rounded_decimals", stats.rounded_decimals.to_string()),
+        meta("unknown_fields", stats.unknown_fields.to_string()),
+        meta("unparsed_values", stats.unparsed_values.to_string()),
+        meta("rounded_decimals", stats.rounded_decimals.to_string()),
     ]
 }

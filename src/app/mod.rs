@@ -1,6 +1,8 @@
 //! Orchestration: builds the source and the lake from a checked config, archives partitions
 //! concurrently (bounded by `--concurrency`), and assembles the run summary.
 
+pub mod cancel;
+pub mod commit;
 pub mod job;
 pub mod summary;
 
@@ -9,12 +11,13 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use futures::StreamExt;
-use tracing::{Instrument, error, info};
+use tracing::{Instrument, error, info, warn};
 
 use crate::config::{ArchiveConfig, SourceConfig};
 use crate::error::RunError;
 use crate::sink::open_lake;
 use crate::source::http::HttpSource;
+pub use cancel::Cancel;
 use job::{JobContext, archive_partition};
 pub use summary::{PartitionReport, RunSummary};
 
@@ -26,13 +29,17 @@ pub fn new_run_id() -> String {
 
 /// Archives every partition of `cfg`. Returns the summary; a run-level failure (bad
 /// destination, HTTP client) is an `Err`. Partition failures are in the summary.
-pub async fn run_archive(cfg: ArchiveConfig) -> Result<RunSummary, RunError> {
+pub async fn run_archive(cfg: ArchiveConfig, cancel: Cancel) -> Result<RunSummary, RunError> {
     let run_id = new_run_id();
     let span = tracing::info_span!("run", run_id = %run_id);
-    run_with_id(cfg, run_id).instrument(span).await
+    run_with_id(cfg, run_id, cancel).instrument(span).await
 }
 
-async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, RunError> {
+async fn run_with_id(
+    cfg: ArchiveConfig,
+    run_id: String,
+    cancel: Cancel,
+) -> Result<RunSummary, RunError> {
     let lake = open_lake(&cfg.dest)?;
     let http = match &cfg.source {
         SourceConfig::Api { key, http } => Some(Arc::new(
@@ -52,6 +59,9 @@ async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, R
         // One page more than there are cores: the encoder and the reader take turns with them.
         decode_parallelism: std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
         skip_unchanged: cfg.skip_unchanged,
+        allow_shrink: cfg.allow_shrink,
+        lease_ttl: cfg.lease_ttl,
+        cancel: cancel.clone(),
     });
     let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())
         .map(|plan| {
@@ -59,9 +69,10 @@ async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, R
             async move {
                 match archive_partition(&ctx, &plan).await {
                     Ok(report) => report,
+                    Err(e @ RunError::Cancelled(_)) => PartitionReport::from_error(&plan.key, &e),
                     Err(e) => {
                         error!(enrollment = %plan.key.enrollment, month = %plan.key.month_label(), error = %e.chain(), "partition failed");
-                        PartitionReport::failed(&plan.key, e.chain(), e.exit_code())
+                        PartitionReport::from_error(&plan.key, &e)
                     }
                 }
             }
@@ -71,11 +82,18 @@ async fn run_with_id(cfg: ArchiveConfig, run_id: String) -> Result<RunSummary, R
         .await;
     partitions.sort_by(|a, b| (&a.enrollment, &a.month).cmp(&(&b.enrollment, &b.month)));
     let failed = partitions.iter().filter(|p| p.status == "failed").count();
-    info!(run_id = %run_id, partitions = partitions.len(), failed, "run finished");
+    let cancelled_by = cancel.signal();
+    match cancelled_by {
+        Some(s) => {
+            warn!(run_id = %run_id, signal = s.name(), partitions = partitions.len(), "run cancelled")
+        }
+        None => info!(run_id = %run_id, partitions = partitions.len(), failed, "run finished"),
+    }
     Ok(RunSummary {
         run_id,
         dest: lake.url.to_string(),
         peak_rss_bytes: summary::peak_rss_bytes(),
         partitions,
+        cancelled_by,
     })
 }

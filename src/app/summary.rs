@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
+use super::cancel::Signal;
 use crate::decode::DecodeStats;
 use crate::decode::decimal::format_scaled;
+use crate::error::RunError;
 use crate::sink::PartitionKey;
 
 /// Result of one partition.
@@ -13,7 +15,7 @@ pub struct PartitionReport {
     pub enrollment: String,
     /// `YYYY-MM`.
     pub month: String,
-    /// `ok`, `unchanged` (with `--skip-unchanged`) or `failed`.
+    /// `ok`, `unchanged`, `refused` (the shrink guard), `cancelled` (a signal) or `failed`.
     pub status: &'static str,
     /// Rows written.
     pub rows: u64,
@@ -31,6 +33,11 @@ pub struct PartitionReport {
     pub unparsed_values: u64,
     /// Decimals rounded to 18 fractional digits.
     pub rounded_decimals: u64,
+    /// Rows whose `usage_date` falls outside the partition's month.
+    pub out_of_month_rows: u64,
+    /// Rows of the month's current object, when a new version was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_rows: Option<u64>,
     /// Raw page folder, with `--keep-raw`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw_path: Option<String>,
@@ -63,6 +70,8 @@ impl PartitionReport {
             unknown_fields: stats.unknown_fields,
             unparsed_values: stats.unparsed_values,
             rounded_decimals: stats.rounded_decimals,
+            out_of_month_rows: 0,
+            current_rows: None,
             raw_path: None,
             error: None,
             exit_code: None,
@@ -88,10 +97,31 @@ impl PartitionReport {
             unknown_fields: 0,
             unparsed_values: 0,
             rounded_decimals: 0,
+            out_of_month_rows: num("out_of_month_rows"),
+            current_rows: None,
             raw_path: None,
             error: None,
             exit_code: None,
         }
+    }
+
+    /// A partition that did not commit: `cancelled`, `refused` or `failed`, by the error.
+    pub fn from_error(key: &PartitionKey, e: &RunError) -> Self {
+        let mut report = Self::failed(key, e.chain(), e.exit_code());
+        match e {
+            RunError::Cancelled(_) => report.status = "cancelled",
+            RunError::Refused {
+                new_rows,
+                current_rows,
+                ..
+            } => {
+                report.status = "refused";
+                report.rows = *new_rows;
+                report.current_rows = Some(*current_rows);
+            }
+            _ => {}
+        }
+        report
     }
 
     /// A failed partition.
@@ -108,6 +138,8 @@ impl PartitionReport {
             unknown_fields: 0,
             unparsed_values: 0,
             rounded_decimals: 0,
+            out_of_month_rows: 0,
+            current_rows: None,
             raw_path: None,
             error: Some(error),
             exit_code: Some(exit_code),
@@ -126,11 +158,21 @@ pub struct RunSummary {
     pub peak_rss_bytes: Option<u64>,
     /// Partitions, in month order.
     pub partitions: Vec<PartitionReport>,
+    /// The signal that cancelled the run (`SIGTERM`, `SIGINT`), if one did.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "signal_name"
+    )]
+    pub cancelled_by: Option<Signal>,
 }
 
 impl RunSummary {
-    /// The exit code: 0, or the code of the first failed partition.
+    /// The exit code: the signal's when the run was cancelled, else 0 or the code of the first
+    /// failed partition.
     pub fn exit_code(&self) -> i32 {
+        if let Some(signal) = self.cancelled_by {
+            return signal.exit_code();
+        }
         self.partitions
             .iter()
             .find_map(|p| p.exit_code)
@@ -144,4 +186,11 @@ pub fn peak_rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+fn signal_name<S: serde::Serializer>(s: &Option<Signal>, ser: S) -> Result<S::Ok, S::Error> {
+    match s {
+        Some(sig) => ser.serialize_str(sig.name()),
+        None => ser.serialize_none(),
+    }
 }

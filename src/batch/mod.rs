@@ -3,6 +3,8 @@
 //! The decoder appends each field as soon as it sees it and calls [`UsageBatchBuilder::end_row`]
 //! once per row, which fills every column the row did not carry with a null. Pure: no I/O.
 
+pub mod months;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

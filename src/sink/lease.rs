@@ -99,6 +99,7 @@ pub enum LeaseError {
 /// A held lease. Renewed in the background until [`release`](Self::release)d.
 pub struct Lease {
     inner: Arc<Inner>,
+    took_over: Option<LeaseRecord>,
     renewer: tokio::task::JoinHandle<()>,
     lost: watch::Receiver<bool>,
 }
@@ -161,7 +162,15 @@ impl Lease {
             record,
             term: Mutex::new(0),
         };
-        let term = inner.take().await?;
+        let (term, took_over) = inner.take().await?;
+        if let Some(dead) = &took_over {
+            warn!(
+                dead_run = %dead.run_id,
+                host = %dead.host,
+                expired_at = %dead.expires_at,
+                "took over the lease of a run that did not release it (killed?)"
+            );
+        }
         *inner.term.lock().await = term;
         info!(term, ttl_s = ttl.as_secs(), "lease taken");
         let inner = Arc::new(inner);
@@ -169,9 +178,16 @@ impl Lease {
         let renewer = tokio::spawn(renew_loop(inner.clone(), lost_tx));
         Ok(Lease {
             inner,
+            took_over,
             renewer,
             lost,
         })
+    }
+
+    /// The run whose expired, unreleased term this lease replaced: that run is dead (or can
+    /// never commit), so what it staged may go at once.
+    pub fn took_over(&self) -> Option<&LeaseRecord> {
+        self.took_over.as_ref()
     }
 
     /// Renews the lease now and checks that this run still holds it: called just before the
@@ -346,11 +362,13 @@ impl Inner {
         }
     }
 
-    /// Takes the next term, or reports the live holder.
-    async fn take(&self) -> Result<u64, LeaseError> {
+    /// Takes the next term, or reports the live holder. Also returns the record of an expired,
+    /// unreleased term it replaced.
+    async fn take(&self) -> Result<(u64, Option<LeaseRecord>), LeaseError> {
         for _ in 0..8 {
             let terms = self.terms().await?;
             let newest = terms.last().copied();
+            let mut superseded = None;
             if let Some(n) = newest {
                 let Some(rec) = self.read(n).await? else {
                     continue; // replaced while we looked: look again
@@ -360,6 +378,9 @@ impl Inner {
                         month: self.month.clone(),
                         holder: rec,
                     });
+                }
+                if !rec.released {
+                    superseded = Some(rec);
                 }
             }
             let next = newest.map_or(1, |n| n + 1);
@@ -377,7 +398,7 @@ impl Inner {
                 });
             }
             self.delete_below(next).await;
-            return Ok(next);
+            return Ok((next, superseded));
         }
         Err(LeaseError::Store(SinkError::Internal {
             object: self.dir.to_string(),

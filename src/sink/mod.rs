@@ -6,13 +6,14 @@ pub mod layout;
 pub mod lease;
 pub mod raw;
 pub mod read;
+pub mod staging;
 pub mod store;
 pub mod upload;
 pub mod writer;
 
 pub use layout::PartitionKey;
 pub use store::{Lake, open_lake};
-pub use writer::{CommittedFile, PartitionWriter, WriteSettings};
+pub use writer::{CommittedFile, PartitionWriter, StagedObject, WriteSettings};
 
 /// Why the lake refused or failed a write.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use object_store::ObjectStoreExt;
 
 use super::layout::{self, PartitionKey};
-use super::writer::clear_prefix;
+use super::staging::clear_prefix;
 use super::{Lake, SinkError};
 
 /// The raw copy of one partition's pages in one run.

@@ -1,12 +1,15 @@
-//! The upload of one partition's object: the encoder's bytes (one message per closed row group,
-//! then the footer) go to the store as they come; the object is completed only on `Commit`, and
-//! aborted otherwise.
+//! The upload of one partition's object, and the only place that knows how each store makes it
+//! visible. The encoder's bytes (one message per closed row group, then the footer) go to the
+//! store as they come; when the last bytes are in, the upload waits, *staged*, until the caller
+//! decides to [`complete`](Upload::complete) it (the commit) or [`abort`](Upload::abort) it.
 //!
-//! Remote stores get parts of `part_bytes` through `object_store`'s `BufWriter` (S3 refuses
-//! parts under 5 MiB, and a part-sized buffer keeps uploads parallel). Local disk has no part
-//! minimum, so each row group is written as its own part as soon as it arrives: no buffer holds
-//! up to a part's worth of bytes (and the row-group allocations its slices pin) between row
-//! groups, which made peak memory depend on where part boundaries fell (BENCHMARKS.md).
+//! - **Local disk**: the bytes go to `_staging/…/<run-id>.parquet.tmp`, one part per row group
+//!   (local disk has no part minimum, so no buffer holds up to a part's worth of bytes, and the
+//!   row-group allocations its slices pin, between row groups; BENCHMARKS.md). Completing
+//!   renames the staged file over the month's object (`rename(2)`, atomic).
+//! - **S3 and Azure**: the bytes go straight to the month's key through `object_store`'s
+//!   `BufWriter` in parts of `part_bytes` (S3 refuses parts under 5 MiB): a single PUT when
+//!   small, else a multipart upload / block list that appears whole only when completed.
 
 use bytes::Bytes;
 use object_store::buffered::BufWriter;
@@ -15,108 +18,169 @@ use object_store::{MultipartUpload, ObjectStoreExt, PutPayload};
 use tokio::sync::mpsc;
 use tracing::debug;
 
+use super::layout::{self, PartitionKey};
 use super::{Lake, SinkError};
 
 /// What the encoder sends the uploader.
 pub enum UploadMsg {
     /// The next bytes of the object.
     Data(Bytes),
-    /// Everything was sent: complete the object.
-    Commit,
+    /// Every byte was sent: hold the upload for the commit decision.
+    Finished,
 }
 
-/// Where the bytes go.
-pub enum Upload {
-    /// Parts of a fixed size (remote stores).
+enum Target {
+    /// Parts of a fixed size, straight to the final key (remote stores).
     Buffered(Box<BufWriter>),
-    /// One part per message (local disk).
-    Direct(Box<dyn MultipartUpload>),
+    /// One part per message into a staged file, renamed on completion (local disk).
+    Staged {
+        upload: Box<dyn MultipartUpload>,
+        staged: Path,
+    },
+}
+
+/// An upload in progress, or staged and waiting for the commit decision.
+pub struct Upload {
+    target: Target,
+    lake: Lake,
+    /// The month's object.
+    final_path: Path,
+    /// Bytes written so far.
+    written: u64,
 }
 
 impl Upload {
-    /// Starts the upload of `path` with parts of `part_bytes` and `concurrency` parts in flight
-    /// (remote stores only).
+    /// Starts the upload of `key`'s object for run `run_id`, with parts of `part_bytes` and
+    /// `concurrency` parts in flight (remote stores).
     pub async fn start(
         lake: &Lake,
-        path: &Path,
+        key: &PartitionKey,
+        run_id: &str,
         part_bytes: usize,
         concurrency: usize,
     ) -> Result<Self, SinkError> {
-        if lake.is_local() {
+        let final_path = layout::data_path(&lake.prefix, key);
+        let target = if lake.is_local() {
+            let staged = layout::staging_path(&lake.prefix, key, run_id);
             let upload = lake
                 .store
-                .put_multipart(path)
+                .put_multipart(&staged)
                 .await
-                .map_err(|e| lake.error(path, e))?;
-            return Ok(Self::Direct(upload));
-        }
-        let buf = BufWriter::with_capacity(lake.store.clone(), path.clone(), part_bytes)
-            .with_max_concurrency(concurrency);
-        Ok(Self::Buffered(Box::new(buf)))
-    }
-
-    async fn put(&mut self, bytes: Bytes, lake: &Lake, path: &Path) -> Result<(), SinkError> {
-        let done = match self {
-            Self::Buffered(buf) => buf.put(bytes).await,
-            Self::Direct(upload) => upload.put_part(PutPayload::from(bytes)).await,
+                .map_err(|e| lake.error(&staged, e))?;
+            Target::Staged { upload, staged }
+        } else {
+            let buf = BufWriter::with_capacity(lake.store.clone(), final_path.clone(), part_bytes)
+                .with_max_concurrency(concurrency);
+            Target::Buffered(Box::new(buf))
         };
-        done.map_err(|e| lake.error(path, e))
+        Ok(Self {
+            target,
+            lake: lake.clone(),
+            final_path,
+            written: 0,
+        })
     }
 
-    async fn complete(&mut self, lake: &Lake, path: &Path) -> Result<(), SinkError> {
-        match self {
-            Self::Buffered(buf) => {
+    /// The path bytes are written to now (the staged file on local disk).
+    pub fn upload_path(&self) -> &Path {
+        match &self.target {
+            Target::Staged { staged, .. } => staged,
+            Target::Buffered(_) => &self.final_path,
+        }
+    }
+
+    /// The month's object.
+    pub fn final_path(&self) -> &Path {
+        &self.final_path
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    async fn put(&mut self, bytes: Bytes) -> Result<(), SinkError> {
+        self.written += bytes.len() as u64;
+        let done = match &mut self.target {
+            Target::Buffered(buf) => buf.put(bytes).await,
+            Target::Staged { upload, .. } => upload.put_part(PutPayload::from(bytes)).await,
+        };
+        done.map_err(|e| self.lake.error(self.upload_path(), e))
+    }
+
+    /// Makes the object the month's content: completes the upload (and renames the staged
+    /// file into place on local disk). Returns the bytes written.
+    pub async fn complete(mut self) -> Result<u64, SinkError> {
+        let final_path = self.final_path.clone();
+        let result = match &mut self.target {
+            Target::Buffered(buf) => {
                 use tokio::io::AsyncWriteExt;
-                buf.shutdown().await.map_err(|e| lake.error(path, e))
+                buf.shutdown()
+                    .await
+                    .map_err(|e| self.lake.error(&final_path, e))
             }
-            Self::Direct(upload) => upload
-                .complete()
-                .await
-                .map(|_| ())
-                .map_err(|e| lake.error(path, e)),
+            Target::Staged { upload, staged } => {
+                let staged = staged.clone();
+                match upload.complete().await {
+                    Ok(_) => self
+                        .lake
+                        .store
+                        .rename(&staged, &final_path)
+                        .await
+                        .map_err(|e| self.lake.error(&final_path, e)),
+                    Err(e) => Err(self.lake.error(&staged, e)),
+                }
+            }
+        };
+        match result {
+            Ok(()) => {
+                debug!(object = %final_path, bytes = self.written, "upload complete");
+                Ok(self.written)
+            }
+            Err(e) => {
+                self.abort().await;
+                Err(e)
+            }
         }
     }
 
-    async fn abort(&mut self) {
-        let _ = match self {
-            Self::Buffered(buf) => buf.abort().await,
-            Self::Direct(upload) => upload.abort().await,
-        };
+    /// Abandons the object: aborts the upload and removes what was staged. The month's
+    /// current object is untouched.
+    pub async fn abort(mut self) {
+        match &mut self.target {
+            Target::Buffered(buf) => {
+                let _ = buf.abort().await;
+            }
+            Target::Staged { upload, staged } => {
+                let _ = upload.abort().await;
+                let _ = self.lake.store.delete(staged).await;
+            }
+        }
     }
 }
 
-/// Sends what arrives on `rx` to `upload`; completes it on `Commit` and returns the bytes
-/// written. Aborts it on a store error, or when the channel closes without `Commit`.
+/// Sends what arrives on `rx` to `upload`. On `Finished` returns the upload, staged and
+/// waiting for the commit decision. Aborts it on a store error, or when the channel closes
+/// without `Finished` (the partition failed or was cancelled).
 pub async fn upload_loop(
     mut rx: mpsc::Receiver<UploadMsg>,
     mut upload: Upload,
-    lake: Lake,
-    path: Path,
-) -> Result<u64, SinkError> {
-    let mut written = 0u64;
+) -> Result<Upload, SinkError> {
     while let Some(msg) = rx.recv().await {
-        let step = match msg {
+        match msg {
             UploadMsg::Data(bytes) => {
-                written += bytes.len() as u64;
-                upload.put(bytes, &lake, &path).await
-            }
-            UploadMsg::Commit => {
-                let done = upload.complete(&lake, &path).await;
-                if done.is_ok() {
-                    debug!(object = %path, bytes = written, "upload complete");
-                    return Ok(written);
+                if let Err(e) = upload.put(bytes).await {
+                    upload.abort().await;
+                    return Err(e);
                 }
-                done
             }
-        };
-        if let Err(e) = step {
-            upload.abort().await;
-            return Err(e);
+            UploadMsg::Finished => return Ok(upload),
         }
     }
+    let object = upload.upload_path().to_string();
     upload.abort().await;
     Err(SinkError::Internal {
-        object: path.to_string(),
+        object,
         reason: "upload aborted".into(),
     })
 }

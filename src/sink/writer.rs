@@ -6,14 +6,8 @@
 //! to `_staging/…` and is renamed into place. A failure aborts the upload, so the previous
 //! object stays untouched and no parts or staged files are left behind.
 
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
-use futures::StreamExt;
-use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
@@ -22,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::encode::ParallelWriter;
-use super::layout::{self, PartitionKey};
+use super::layout::PartitionKey;
 use super::upload::{Upload, UploadMsg, upload_loop};
 use super::{Lake, SinkError};
 use crate::schema::arrow_schema;
@@ -66,14 +60,39 @@ enum EncoderMsg {
 }
 
 /// Writer of one partition's object. Call [`write`](Self::write) per batch, then
-/// [`commit`](Self::commit), or [`abort`](Self::abort) on any failure.
+/// [`finish`](Self::finish) to get the object staged, or [`abort`](Self::abort) on any failure.
 pub struct PartitionWriter {
-    lake: Lake,
-    final_path: Path,
-    upload_path: Path,
-    batches: Option<SyncSender<EncoderMsg>>,
+    object: String,
+    batches: Option<mpsc::Sender<EncoderMsg>>,
     encoder: Option<JoinHandle<Result<(), SinkError>>>,
-    uploader: Option<JoinHandle<Result<u64, SinkError>>>,
+    uploader: Option<JoinHandle<Result<Upload, SinkError>>>,
+}
+
+/// A month's object with every byte uploaded, not yet visible: [`complete`](Self::complete)
+/// commits it, [`abort`](Self::abort) discards it. Dropping it without either leaves the
+/// upload for the store to expire (never visible).
+pub struct StagedObject {
+    upload: Upload,
+    lake: Lake,
+}
+
+impl StagedObject {
+    /// Object size in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.upload.written()
+    }
+
+    /// Makes the object the month's content, atomically.
+    pub async fn complete(self) -> Result<CommittedFile, SinkError> {
+        let url = self.lake.object_url(self.upload.final_path());
+        let bytes = self.upload.complete().await?;
+        Ok(CommittedFile { url, bytes })
+    }
+
+    /// Discards the object; the month's current object is untouched.
+    pub async fn abort(self) {
+        self.upload.abort().await;
+    }
 }
 
 /// Measures that are nearly unique per row: a dictionary would only be built to be dropped, so
@@ -128,46 +147,35 @@ fn leaf_path(parts: &[&str]) -> ColumnPath {
 }
 
 impl PartitionWriter {
-    /// Starts the encoder and the upload for `key`. Clears stale staged files of the partition.
+    /// Starts the encoder and the upload of `key`'s object for run `run_id`.
     pub async fn begin(
         lake: &Lake,
         key: &PartitionKey,
         run_id: &str,
         settings: &WriteSettings,
     ) -> Result<Self, SinkError> {
-        let final_path = layout::data_path(&lake.prefix, key);
-        // Whatever a killed run of this partition left in flight goes first.
-        clear_staging(lake, key).await?;
-        let upload_path = if lake.is_local() {
-            layout::staging_path(&lake.prefix, key, run_id)
-        } else {
-            final_path.clone()
-        };
         let upload = Upload::start(
             lake,
-            &upload_path,
+            key,
+            run_id,
             settings.part_bytes,
             settings.upload_concurrency,
         )
         .await?;
-        let (batch_tx, batch_rx) = sync_channel::<EncoderMsg>(1);
+        let object = upload.upload_path().to_string();
+        // One batch queued ahead of the encoder: decoding of the next page overlaps encoding.
+        let (batch_tx, batch_rx) = mpsc::channel::<EncoderMsg>(1);
+        // Two row groups' bytes queued ahead of the upload: encoding overlaps the store's I/O.
         let (bytes_tx, bytes_rx) = mpsc::channel::<UploadMsg>(2);
         let props = writer_properties(settings);
         let lanes = settings.encode_lanes;
-        let object = upload_path.to_string();
+        let name = object.clone();
         let encoder = tokio::task::spawn_blocking(move || {
-            encode_loop(batch_rx, bytes_tx, props, lanes, &object)
+            encode_loop(batch_rx, bytes_tx, props, lanes, &name)
         });
-        let uploader = tokio::spawn(upload_loop(
-            bytes_rx,
-            upload,
-            lake.clone(),
-            upload_path.clone(),
-        ));
+        let uploader = tokio::spawn(upload_loop(bytes_rx, upload));
         Ok(Self {
-            lake: lake.clone(),
-            final_path,
-            upload_path,
+            object,
             batches: Some(batch_tx),
             encoder: Some(encoder),
             uploader: Some(uploader),
@@ -176,112 +184,89 @@ impl PartitionWriter {
 
     /// Queues a batch for encoding; waits while the encoder is busy (backpressure).
     pub async fn write(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
-        let tx = self.batches.clone().expect("write after commit or abort");
-        let sent = tokio::task::spawn_blocking(move || tx.send(EncoderMsg::Batch(batch)).is_ok())
-            .await
-            .unwrap_or(false);
-        if sent {
+        let tx = self.batches.as_ref().expect("write after finish or abort");
+        if tx.send(EncoderMsg::Batch(batch)).await.is_ok() {
             return Ok(());
         }
         // The encoder or the uploader stopped: report why.
         Err(self.failure().await)
     }
 
+    fn internal(&self, reason: impl std::fmt::Display) -> SinkError {
+        SinkError::Internal {
+            object: self.object.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
     async fn failure(&mut self) -> SinkError {
         self.batches = None;
-        let object = self.upload_path.to_string();
         if let Some(enc) = self.encoder.take() {
             match enc.await {
                 Ok(Err(e)) => return e,
-                Err(e) => {
-                    return SinkError::Internal {
-                        object,
-                        reason: e.to_string(),
-                    };
-                }
+                Err(e) => return self.internal(e),
                 Ok(Ok(())) => {}
             }
         }
         if let Some(up) = self.uploader.take() {
             match up.await {
                 Ok(Err(e)) => return e,
-                Err(e) => {
-                    return SinkError::Internal {
-                        object,
-                        reason: e.to_string(),
-                    };
-                }
-                Ok(Ok(_)) => {}
+                Err(e) => return self.internal(e),
+                Ok(Ok(upload)) => upload.abort().await,
             }
         }
-        SinkError::Internal {
-            object,
-            reason: "the encoder stopped unexpectedly".into(),
-        }
+        self.internal("the encoder stopped unexpectedly")
     }
 
-    /// Writes the footer with `metadata`, completes the upload and makes the object visible.
-    pub async fn commit(mut self, metadata: Vec<KeyValue>) -> Result<CommittedFile, SinkError> {
-        let tx = self.batches.take().expect("commit twice");
-        let sent =
-            tokio::task::spawn_blocking(move || tx.send(EncoderMsg::Finish(metadata)).is_ok())
-                .await
-                .unwrap_or(false);
-        let object = self.upload_path.to_string();
-        let joined = |e: tokio::task::JoinError| SinkError::Internal {
-            object: object.clone(),
-            reason: e.to_string(),
+    /// Writes the footer with `metadata` and waits until every byte is uploaded. The object is
+    /// not visible yet: the caller completes or aborts the returned [`StagedObject`].
+    pub async fn finish(
+        mut self,
+        lake: &Lake,
+        metadata: Vec<KeyValue>,
+    ) -> Result<StagedObject, SinkError> {
+        let tx = self.batches.take().expect("finish twice");
+        if tx.send(EncoderMsg::Finish(metadata)).await.is_err() {
+            return Err(self.failure().await);
+        }
+        drop(tx);
+        let enc = self.encoder.take().expect("encoder").await;
+        let up = self.uploader.take().expect("uploader").await;
+        let enc_err = match enc {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(e) => Some(self.internal(e)),
         };
-        let enc = self
-            .encoder
-            .take()
-            .expect("encoder")
-            .await
-            .map_err(joined)?;
-        let up = self
-            .uploader
-            .take()
-            .expect("uploader")
-            .await
-            .map_err(joined)?;
-        enc?;
-        let bytes = up?;
-        if !sent {
-            return Err(SinkError::Internal {
-                object,
-                reason: "the encoder stopped before the footer".into(),
-            });
+        match (enc_err, up) {
+            (None, Ok(Ok(upload))) => Ok(StagedObject {
+                upload,
+                lake: lake.clone(),
+            }),
+            (Some(e), Ok(Ok(upload))) => {
+                upload.abort().await;
+                Err(e)
+            }
+            (Some(e), _) | (None, Ok(Err(e))) => Err(e),
+            (None, Err(e)) => Err(self.internal(e)),
         }
-        if self.upload_path != self.final_path {
-            self.lake
-                .store
-                .rename(&self.upload_path, &self.final_path)
-                .await
-                .map_err(|e| self.lake.error(&self.final_path, e))?;
-        }
-        Ok(CommittedFile {
-            url: self.lake.object_url(&self.final_path),
-            bytes,
-        })
     }
 
     /// Abandons the object: stops the encoder, aborts the upload, removes staged data.
     pub async fn abort(mut self) {
-        self.batches = None; // encoder sees the channel close without Finish
+        self.batches = None; // the encoder sees the channel close without Finish
         if let Some(enc) = self.encoder.take() {
             let _ = enc.await;
         }
-        if let Some(up) = self.uploader.take() {
-            let _ = up.await; // the uploader aborts itself when it gets no Commit
-        }
-        if self.lake.is_local() {
-            let _ = self.lake.store.delete(&self.upload_path).await;
+        if let Some(up) = self.uploader.take()
+            && let Ok(Ok(upload)) = up.await
+        {
+            upload.abort().await;
         }
     }
 }
 
 fn encode_loop(
-    rx: Receiver<EncoderMsg>,
+    mut rx: mpsc::Receiver<EncoderMsg>,
     out: mpsc::Sender<UploadMsg>,
     props: WriterProperties,
     lanes: usize,
@@ -301,7 +286,7 @@ fn encode_loop(
                 .blocking_send(UploadMsg::Data(Bytes::from(bytes)))
                 .is_ok()
     };
-    for msg in rx {
+    while let Some(msg) = rx.blocking_recv() {
         match msg {
             EncoderMsg::Batch(batch) => {
                 writer.write(&batch).map_err(encode_err)?;
@@ -312,50 +297,13 @@ fn encode_loop(
             EncoderMsg::Finish(metadata) => {
                 writer.finish(metadata).map_err(encode_err)?;
                 if send(&mut writer) {
-                    let _ = out.blocking_send(UploadMsg::Commit);
+                    let _ = out.blocking_send(UploadMsg::Finished);
                 }
                 return Ok(());
             }
         }
     }
-    Ok(()) // aborted: no Commit is sent, so the uploader aborts
-}
-
-/// Clears the partition's staging folder. On local disk the folder is removed directly:
-/// `object_store` hides its own in-progress upload files (`name#N`) from listings.
-async fn clear_staging(lake: &Lake, key: &PartitionKey) -> Result<(), SinkError> {
-    let dir = layout::staging_dir(&lake.prefix, key);
-    if let Some(root) = &lake.local_root {
-        let fs_dir = root.join(layout::staging_rel(key));
-        return match tokio::fs::remove_dir_all(&fs_dir).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(SinkError::Store {
-                store: lake.url.to_string(),
-                object: dir.to_string(),
-                reason: format!("cannot clear stale staged files: {e}"),
-            }),
-        };
-    }
-    clear_prefix(lake, &dir).await
-}
-
-/// Deletes every object under `prefix` (stale staged uploads of killed runs).
-pub async fn clear_prefix(lake: &Lake, prefix: &Path) -> Result<(), SinkError> {
-    let store: &Arc<dyn ObjectStore> = &lake.store;
-    let mut listing = store.list(Some(prefix));
-    while let Some(item) = listing.next().await {
-        let meta = match item {
-            Ok(m) => m,
-            Err(object_store::Error::NotFound { .. }) => break,
-            Err(e) => return Err(lake.error(prefix, e)),
-        };
-        match store.delete(&meta.location).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(lake.error(&meta.location, e)),
-        }
-    }
-    Ok(())
+    Ok(()) // aborted: no Finished is sent, so the uploader aborts
 }
 
 #[cfg(test)]

@@ -115,7 +115,12 @@ impl HttpSource {
                         reason,
                     })?;
                 debug!(page = number, bytes = body.len(), "fetched page");
-                let page = RawPage { number, body, etag };
+                let page = RawPage {
+                    number,
+                    body,
+                    etag,
+                    origin: url.to_string(),
+                };
                 Ok(Some((page, (next, cursor, number, this, None))))
             },
         ))

@@ -25,6 +25,8 @@ pub struct RawPage {
     pub body: Bytes,
     /// The response's `ETag`, when the API sent one.
     pub etag: Option<String>,
+    /// Where it came from, for messages: the request URL (no secrets) or the file.
+    pub origin: String,
 }
 
 /// A stream of pages in order.
@@ -128,6 +130,16 @@ pub enum SourceError {
         /// What was wrong.
         reason: String,
     },
+    /// The pages do not form one whole `nextLink` chain (replayed folders).
+    #[error("page {page} ({origin}): {reason}")]
+    Chain {
+        /// 1-based page number.
+        page: u64,
+        /// File or URL.
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A replay file or directory could not be read.
     #[error("cannot read {path}: {reason}")]
     Replay {
@@ -148,7 +160,10 @@ impl SourceError {
     pub fn is_unreadable_data(&self) -> bool {
         matches!(
             self,
-            SourceError::Malformed { .. } | SourceError::Paging { .. } | SourceError::Replay { .. }
+            SourceError::Malformed { .. }
+                | SourceError::Paging { .. }
+                | SourceError::Chain { .. }
+                | SourceError::Replay { .. }
         )
     }
 }

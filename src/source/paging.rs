@@ -81,6 +81,43 @@ fn url_hash(url: &Url) -> u64 {
     h.finish()
 }
 
+/// The chain rule for pages read in order (a replayed folder): every page but the last has a
+/// `nextLink`, and the last has none. A folder missing its last pages, or holding pages past the
+/// end of the chain, breaks it, and would otherwise replace a good month with a wrong one.
+#[derive(Debug, Default)]
+pub struct Chain {
+    /// Pages seen.
+    pages: u64,
+    /// Whether the last page seen has a `nextLink`.
+    open: bool,
+}
+
+impl Chain {
+    /// Records the next page and its `nextLink`; `Err` if an earlier page ended the chain.
+    pub fn page(&mut self, next_link: Option<&str>) -> Result<(), String> {
+        if self.pages > 0 && !self.open {
+            return Err(format!(
+                "page {} has no nextLink, so the chain ended there, yet more pages follow; the folder holds pages of more than one pull or in the wrong order",
+                self.pages
+            ));
+        }
+        self.pages += 1;
+        self.open = next_link.is_some_and(|l| !l.trim().is_empty());
+        Ok(())
+    }
+
+    /// `Err` if the last page still points at a next one: pages are missing.
+    pub fn end(&self) -> Result<(), String> {
+        if self.open {
+            return Err(format!(
+                "the last page (page {}) has a nextLink, so the pages after it are missing",
+                self.pages
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +193,37 @@ mod tests {
         }
         let err = c.advance(Some("/zz")).unwrap_err();
         assert!(err.contains("--max-pages"), "{err}");
+    }
+
+    #[test]
+    fn a_chain_must_end_exactly_at_the_last_page() {
+        let mut c = Chain::default();
+        c.page(Some("n2")).unwrap();
+        c.page(Some("n3")).unwrap();
+        c.page(None).unwrap();
+        c.end().unwrap();
+        let err = c.page(None).unwrap_err();
+        assert!(err.contains("page 3 has no nextLink"), "{err}");
+
+        let mut c = Chain::default();
+        c.page(Some("n2")).unwrap();
+        let err = c.end().unwrap_err();
+        assert!(err.contains("page 1") && err.contains("missing"), "{err}");
+
+        let mut c = Chain::default();
+        c.page(Some("  ")).unwrap();
+        c.end().unwrap();
+    }
+
+    #[test]
+    fn plain_http_next_links_go_only_to_loopback() {
+        let mut c = cursor("http://127.0.0.1:9", &["mirror.example"]);
+        let err = c.advance(Some("http://mirror.example/v2/x")).unwrap_err();
+        assert!(err.contains("--allow-http"), "{err}");
+        assert!(
+            c.advance(Some("http://127.0.0.1:9/v2/y"))
+                .unwrap()
+                .is_some()
+        );
     }
 }

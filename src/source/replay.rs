@@ -25,6 +25,10 @@ pub fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
         })
         .collect();
     files.sort();
+    check_no_duplicate_pages(&files).map_err(|reason| SourceError::Replay {
+        path: dir.display().to_string(),
+        reason,
+    })?;
     if files.is_empty() {
         return Err(SourceError::Replay {
             path: dir.display().to_string(),
@@ -32,6 +36,24 @@ pub fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
         });
     }
     Ok(files)
+}
+
+/// Refuses a folder in which two files hold the same page: the same name with and without
+/// `.zst` (a page unpacked for a look), which would archive its rows twice.
+pub fn check_no_duplicate_pages(files: &[PathBuf]) -> Result<(), String> {
+    let mut seen: std::collections::BTreeMap<String, &Path> = std::collections::BTreeMap::new();
+    for f in files {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let page = name.strip_suffix(".zst").unwrap_or(name).to_string();
+        if let Some(other) = seen.insert(page, f) {
+            return Err(format!(
+                "{} and {} hold the same page; remove one of them (each page must be replayed once)",
+                other.display(),
+                f.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Page buffers kept for reuse: a page read into memory that was used before costs no page
@@ -111,6 +133,7 @@ pub fn pages(dir: &Path) -> Result<PageStream, SourceError> {
     let pool = Arc::new(BufferPool::default());
     let stream = futures::stream::iter(files.into_iter().enumerate()).then(move |(i, path)| {
         let pool = pool.clone();
+        let origin = path.display().to_string();
         async move {
             let body = tokio::task::spawn_blocking(move || read_page_file(&path, &pool))
                 .await
@@ -122,8 +145,28 @@ pub fn pages(dir: &Path) -> Result<PageStream, SourceError> {
                 number: i as u64 + 1,
                 body,
                 etag: None,
+                origin,
             })
         }
     });
     Ok(Box::pin(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_kept_twice_is_refused_by_name() {
+        let f = |n: &str| PathBuf::from(format!("/p/{n}"));
+        assert!(
+            check_no_duplicate_pages(&[f("page-00001.json.zst"), f("page-00002.json")]).is_ok()
+        );
+        let err = check_no_duplicate_pages(&[f("page-00001.json"), f("page-00001.json.zst")])
+            .unwrap_err();
+        assert!(
+            err.contains("/p/page-00001.json and /p/page-00001.json.zst"),
+            "{err}"
+        );
+    }
 }

@@ -132,7 +132,7 @@ async fn v2_months_are_archived_with_exact_values() {
         assert_eq!(cost.null_count(), 0, "Cost and cost feed one column");
     }
     // Layout: one object per partition, no partition columns inside, spec map names.
-    let files = files_below(lake.path());
+    let files = lake_files(lake.path());
     assert_eq!(
         files,
         vec![
@@ -295,7 +295,30 @@ async fn rerunning_a_month_replaces_it_and_an_empty_month_is_a_valid_file() {
     for rows in [2100u64, 1300, 0] {
         let sim = start_sim(Some(rows), &[]).await;
         let url = sim.base_url();
-        let out = archive(&args(&url, &dest, &["--month", "2024-05"]), Some(KEY)).await;
+        let mut extra = vec!["--month", "2024-05"];
+        if rows == 0 {
+            // An empty answer for a month that holds rows is refused (exit 9) unless allowed.
+            let before = std::fs::read(&file).unwrap();
+            let out = archive(&args(&url, &dest, &extra), Some(KEY)).await;
+            assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+            let p = &summary(&out)["partitions"][0];
+            assert_eq!(p["status"], "refused");
+            assert_eq!(
+                (p["rows"].as_u64(), p["current_rows"].as_u64()),
+                (Some(0), Some(1300))
+            );
+            assert!(
+                p["error"].as_str().unwrap().contains("--allow-shrink"),
+                "{p}"
+            );
+            assert_eq!(
+                std::fs::read(&file).unwrap(),
+                before,
+                "a refused month is untouched"
+            );
+            extra.push("--allow-shrink");
+        }
+        let out = archive(&args(&url, &dest, &extra), Some(KEY)).await;
         assert!(out.status.success(), "{}", stderr(&out));
         let rb = read_partition(&file);
         assert_eq!(
@@ -309,7 +332,7 @@ async fn rerunning_a_month_replaces_it_and_an_empty_month_is_a_valid_file() {
         );
         assert_eq!(rb.metadata["ea_usage_archiver.row_count"], rows.to_string());
         assert_eq!(
-            files_below(lake.path()),
+            lake_files(lake.path()),
             vec!["enrollment=1234567/year=2024/month=05/usage-details.parquet"]
         );
         sim.stop().await;

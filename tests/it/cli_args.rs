@@ -15,7 +15,7 @@ async fn refused(extra: &[&str], key: Option<&str>, flag: &str) {
         "{extra:?} should name {flag}: {}",
         stderr(&out)
     );
-    assert!(files_below(lake.path()).is_empty());
+    assert!(lake_files(lake.path()).is_empty());
 }
 
 #[tokio::test]

@@ -202,3 +202,27 @@ pub fn pairs(v: &[(&str, Option<&str>)]) -> Option<Vec<(String, Option<String>)>
             .collect(),
     )
 }
+
+/// Every file below `dir` except the months' lease terms (`_leases/…`), each of which must be
+/// a single released term per month: a run releases its lease on every exit path.
+pub fn lake_files(dir: &Path) -> Vec<String> {
+    let (leases, rest): (Vec<String>, Vec<String>) = files_below(dir)
+        .into_iter()
+        .partition(|f| f.starts_with("_leases/"));
+    assert_released(&leases, |f| std::fs::read(dir.join(f)).unwrap());
+    rest
+}
+
+/// Checks lease terms: one per month folder, and released.
+pub fn assert_released(leases: &[String], read: impl Fn(&str) -> Vec<u8>) {
+    let mut months = std::collections::BTreeSet::new();
+    for f in leases {
+        let (month, _) = f.rsplit_once('/').unwrap();
+        assert!(
+            months.insert(month.to_string()),
+            "more than one lease term left in {month}: {leases:?}"
+        );
+        let rec: serde_json::Value = serde_json::from_slice(&read(f)).unwrap();
+        assert_eq!(rec["released"], true, "{f} is not released: {rec}");
+    }
+}

@@ -38,6 +38,8 @@ async fn sigkill_mid_upload_then_rerun_leaves_one_correct_copy() {
         "8192",
         "--upload-part-bytes",
         "5242880",
+        "--lease-ttl",
+        "5",
     ];
     let mut child = tokio::process::Command::new(bin())
         .arg("archive")
@@ -83,7 +85,7 @@ async fn sigkill_mid_upload_then_rerun_leaves_one_correct_copy() {
     );
     let visible: Vec<String> = files_below(lake.path())
         .into_iter()
-        .filter(|f| !f.starts_with("_staging/"))
+        .filter(|f| !f.starts_with("_staging/") && !f.starts_with("_leases/"))
         .collect();
     assert_eq!(
         visible,
@@ -91,14 +93,49 @@ async fn sigkill_mid_upload_then_rerun_leaves_one_correct_copy() {
         "readers see only the old month"
     );
 
-    // The re-run replaces the month and clears what the killed run left.
+    // The killed run's lease is still live: a re-run at once is turned away (exit 8) naming
+    // the killed run, and touches nothing.
+    let leases: Vec<String> = files_below(lake.path())
+        .into_iter()
+        .filter(|f| f.starts_with("_leases/"))
+        .collect();
+    assert_eq!(leases.len(), 1, "{leases:?}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lake.path().join(&leases[0])).unwrap()).unwrap();
+    assert_eq!(record["released"], false);
+    let killed_run = record["run_id"].as_str().unwrap().to_string();
     let sim = start_sim(Some(3000), &[]).await;
     let url = sim.base_url();
     let out = archive(&args(&url, &dest, &["--month", "2024-04"]), Some(KEY)).await;
+    assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
+    let err = first_error(&out);
+    assert!(err.contains(&killed_run) && err.contains("since"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+
+    // Once its time-to-live has passed, the re-run takes the month over, replaces it and clears
+    // what the killed run left, without any manual cleanup.
+    let waited = Instant::now();
+    let out = loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let out = archive(&args(&url, &dest, &["--month", "2024-04"]), Some(KEY)).await;
+        if out.status.code() != Some(8) || waited.elapsed() > Duration::from_secs(20) {
+            break out;
+        }
+    };
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        waited.elapsed() < Duration::from_secs(8),
+        "blocked for {:?}",
+        waited.elapsed()
+    );
+    assert!(
+        stderr(&out).contains("took over the lease"),
+        "{}",
+        stderr(&out)
+    );
     sim.stop().await;
     assert_eq!(
-        files_below(lake.path()),
+        lake_files(lake.path()),
         vec!["enrollment=1234567/year=2024/month=04/usage-details.parquet"]
     );
     let rb = read_partition(&file);

@@ -35,7 +35,7 @@ async fn rerun_with_fault_args(
         "a failed run must leave the previous object untouched"
     );
     assert_eq!(
-        files_below(lake.path()),
+        lake_files(lake.path()),
         vec!["enrollment=1234567/year=2024/month=03/usage-details.parquet"],
         "no staged or partial files may remain"
     );
@@ -89,7 +89,7 @@ async fn wrong_key_is_refused_with_exit_3_and_never_printed() {
     );
     assert!(!stderr(&out).contains(wrong) && !stdout(&out).contains(wrong));
     assert!(
-        files_below(lake.path()).is_empty(),
+        lake_files(lake.path()).is_empty(),
         "nothing is written on failure"
     );
     sim.stop().await;

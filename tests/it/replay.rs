@@ -103,5 +103,5 @@ async fn replay_of_an_unreadable_file_fails_with_exit_6() {
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     let err = first_error(&out);
     assert!(err.contains("page 2") && err.contains("<html>"), "{err}");
-    assert!(files_below(lake.path()).is_empty());
+    assert!(lake_files(lake.path()).is_empty());
 }

@@ -94,8 +94,22 @@ impl Target {
             .unwrap()
     }
 
-    /// Every object below the prefix, relative, sorted.
+    /// Every object below the prefix except lease terms (each checked to be one released
+    /// term per month), relative, sorted.
     pub async fn objects(&self) -> Vec<String> {
+        let all = self.all_objects().await;
+        let (leases, rest): (Vec<String>, Vec<String>) =
+            all.into_iter().partition(|f| f.starts_with("_leases/"));
+        let mut bodies = std::collections::BTreeMap::new();
+        for l in &leases {
+            bodies.insert(l.clone(), self.bytes(l).await.to_vec());
+        }
+        assert_released(&leases, |f| bodies[f].clone());
+        rest
+    }
+
+    /// Every object below the prefix, relative, sorted.
+    pub async fn all_objects(&self) -> Vec<String> {
         if let Some(dir) = &self.dir {
             // The file system itself: object_store hides in-progress upload files.
             return files_below(dir.path());
@@ -269,8 +283,26 @@ pub async fn suite(t: Target) {
         );
     }
 
-    // 4. A month with no rows is a valid zero-row file.
+    // 4. An empty answer for a month that holds rows is refused (exit 9), the object left
+    //    byte for byte; with --allow-shrink, a month with no rows is a valid zero-row file.
+    let before = t.bytes(FILE_02).await;
     let out = run(0, &[], &dest, &["--month", "2024-02"]).await;
+    assert_eq!(out.status.code(), Some(9), "[{}] {}", t.kind, stderr(&out));
+    assert_eq!(summary(&out)["partitions"][0]["status"], "refused");
+    assert_eq!(
+        t.bytes(FILE_02).await,
+        before,
+        "[{}] refused month touched",
+        t.kind
+    );
+    if let Some(pending) = t.pending_uploads().await {
+        assert!(
+            pending.is_empty(),
+            "[{}] refused upload left open: {pending:?}",
+            t.kind
+        );
+    }
+    let out = run(0, &[], &dest, &["--month", "2024-02", "--allow-shrink"]).await;
     assert!(out.status.success(), "[{}] {}", t.kind, stderr(&out));
     let rb = t.read(FILE_02).await;
     assert_eq!(rb.batch.num_rows(), 0);

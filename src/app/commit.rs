@@ -1,0 +1,182 @@
+//! Whether a freshly pulled version may replace the month's current object. Pure: the facts of
+//! both versions in, a decision out. Costs the caller one footer read of the current object.
+
+use std::collections::BTreeMap;
+
+/// What the month's current object says about itself (its footer metadata).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrentVersion {
+    /// `row_count`.
+    pub rows: Option<u64>,
+    /// `pulled_at` (RFC 3339, UTC, as this tool writes it).
+    pub pulled_at: Option<String>,
+    /// `run_id`.
+    pub run_id: Option<String>,
+}
+
+impl CurrentVersion {
+    /// From the archiver's key-value metadata (prefix stripped).
+    pub fn from_metadata(kv: &BTreeMap<String, String>) -> Self {
+        Self {
+            rows: kv.get("row_count").and_then(|v| v.parse().ok()),
+            pulled_at: kv.get("pulled_at").cloned(),
+            run_id: kv.get("run_id").cloned(),
+        }
+    }
+}
+
+/// The version about to be committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVersion<'a> {
+    /// Rows in it.
+    pub rows: u64,
+    /// When its pull started (RFC 3339, UTC).
+    pub pulled_at: &'a str,
+}
+
+/// What to do with the new version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Replace the month with it.
+    Commit,
+    /// Keep the current object: the new one is much smaller (`--allow-shrink` overrides).
+    Refuse {
+        /// Rows of the current object.
+        current_rows: u64,
+        /// `no rows` or `fewer than half`.
+        why: &'static str,
+    },
+    /// Keep the current object: it comes from a pull that started after this one, so this run
+    /// must have lost its lease while it stalled.
+    Stale {
+        /// The current object's run.
+        run_id: String,
+        /// Its `pulled_at`.
+        pulled_at: String,
+    },
+}
+
+/// The shrink guard: a month that holds rows is never replaced by a version with no rows, or
+/// with fewer than half of them, unless `allow_shrink`. A month with no object is never refused.
+pub fn decide(
+    current: Option<&CurrentVersion>,
+    new: &NewVersion<'_>,
+    allow_shrink: bool,
+) -> Decision {
+    let Some(current) = current else {
+        return Decision::Commit;
+    };
+    if let Some(theirs) = &current.pulled_at
+        && theirs.as_str() > new.pulled_at
+    {
+        return Decision::Stale {
+            run_id: current.run_id.clone().unwrap_or_default(),
+            pulled_at: theirs.clone(),
+        };
+    }
+    let old = current.rows.unwrap_or(0);
+    if allow_shrink || old == 0 {
+        return Decision::Commit;
+    }
+    if new.rows == 0 {
+        return Decision::Refuse {
+            current_rows: old,
+            why: "no rows",
+        };
+    }
+    if new.rows.saturating_mul(2) < old {
+        return Decision::Refuse {
+            current_rows: old,
+            why: "fewer than half",
+        };
+    }
+    Decision::Commit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur(rows: u64) -> CurrentVersion {
+        CurrentVersion {
+            rows: Some(rows),
+            pulled_at: Some("2026-11-30T02:00:00Z".into()),
+            run_id: Some("old".into()),
+        }
+    }
+
+    fn new(rows: u64) -> NewVersion<'static> {
+        NewVersion {
+            rows,
+            pulled_at: "2026-12-01T02:00:00Z",
+        }
+    }
+
+    #[test]
+    fn the_shrink_guard() {
+        assert_eq!(decide(None, &new(0), false), Decision::Commit);
+        assert_eq!(decide(Some(&cur(0)), &new(0), false), Decision::Commit);
+        assert_eq!(
+            decide(Some(&cur(400_000)), &new(0), false),
+            Decision::Refuse {
+                current_rows: 400_000,
+                why: "no rows"
+            }
+        );
+        assert_eq!(
+            decide(Some(&cur(400_000)), &new(199_999), false),
+            Decision::Refuse {
+                current_rows: 400_000,
+                why: "fewer than half"
+            }
+        );
+        assert_eq!(
+            decide(Some(&cur(400_000)), &new(200_000), false),
+            Decision::Commit
+        );
+        assert_eq!(
+            decide(Some(&cur(3)), &new(1), false),
+            Decision::Refuse {
+                current_rows: 3,
+                why: "fewer than half"
+            }
+        );
+        assert_eq!(decide(Some(&cur(3)), &new(2), false), Decision::Commit);
+        assert_eq!(decide(Some(&cur(400_000)), &new(0), true), Decision::Commit);
+        // An object without our metadata has no known rows: it is never a reason to refuse.
+        assert_eq!(
+            decide(Some(&CurrentVersion::default()), &new(0), false),
+            Decision::Commit
+        );
+    }
+
+    #[test]
+    fn a_newer_pull_is_never_replaced_by_an_older_one() {
+        let mut c = cur(10);
+        c.pulled_at = Some("2026-12-01T03:00:00Z".into());
+        assert_eq!(
+            decide(Some(&c), &new(10), true),
+            Decision::Stale {
+                run_id: "old".into(),
+                pulled_at: "2026-12-01T03:00:00Z".into()
+            }
+        );
+    }
+
+    #[test]
+    fn reads_the_footer_metadata() {
+        let kv: BTreeMap<String, String> =
+            [("row_count", "12"), ("pulled_at", "t"), ("run_id", "r")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        assert_eq!(
+            CurrentVersion::from_metadata(&kv),
+            CurrentVersion {
+                rows: Some(12),
+                pulled_at: Some("t".into()),
+                run_id: Some("r".into())
+            }
+        );
+    }
+}
