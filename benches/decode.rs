@@ -20,6 +20,7 @@ fn page(rows: u64) -> Vec<u8> {
         month: 1,
         version: ApiVersion::V2,
         rows,
+        revision: 0,
     };
     let data: Vec<String> = (0..rows).map(|i| row_json(&spec, i)).collect();
     format!(

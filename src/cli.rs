@@ -96,6 +96,9 @@ pub struct SimTotalsArgs {
     /// API version.
     #[arg(long, value_enum, default_value_t = ApiVersion::V2)]
     pub api_version: ApiVersion,
+    /// Restatement revision, as given to `simulate`.
+    #[arg(long, default_value_t = 0)]
+    pub revision: u32,
 }
 
 /// Flags of `archive`.
@@ -196,6 +199,25 @@ pub struct SimulateArgs {
     /// Fault to inject (repeatable), e.g. `status=503@2`, `truncate@2`; see README.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,
+    /// Restatement revision of every month: 0 as first published; 1, 2, … change about one
+    /// row in ten, as the API does for days after a month closes.
+    #[arg(long, default_value_t = 0)]
+    pub revision: u32,
+    /// The month the current-period endpoint serves, YYYY-MM (default: today's UTC month).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub current_period: Option<String>,
+    /// What the ETag describes: the whole month's data, or only the page's.
+    #[arg(long, value_enum, default_value_t = SimEtag::Month)]
+    pub etag: SimEtag,
+}
+
+/// `simulate --etag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimEtag {
+    /// A refresh marker of the whole month, equal on every page.
+    Month,
+    /// A hash of the page's own data.
+    Page,
 }
 
 /// Flags of `demo`.

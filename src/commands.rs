@@ -75,6 +75,20 @@ async fn simulate(args: &SimulateArgs) -> i32 {
     let mut cfg = SimConfig::new(&key);
     cfg.rows_per_month = args.rows_per_month;
     cfg.page_size = args.page_size.max(1);
+    cfg.revision = args.revision;
+    cfg.etag = match args.etag {
+        crate::cli::SimEtag::Month => sim::EtagMode::Month,
+        crate::cli::SimEtag::Page => sim::EtagMode::Page,
+    };
+    if let Some(m) = &args.current_period {
+        match crate::config::parse_month(m) {
+            Ok(ym) => cfg.current_period = Some(ym),
+            Err(e) => {
+                eprintln!("error: invalid argument --current-period: {}", e.reason);
+                return exit::USAGE;
+            }
+        }
+    }
     if let Some(ms) = args.page_latency_ms {
         cfg.faults.push(Fault::Latency(ms));
     }
@@ -174,6 +188,7 @@ async fn demo(args: &DemoArgs) -> i32 {
 fn sim_totals(args: &SimTotalsArgs) -> i32 {
     let mut cfg = SimConfig::new(DEMO_KEY);
     cfg.rows_per_month = args.rows_per_month;
+    cfg.revision = args.revision;
     let mut out = serde_json::Map::new();
     for m in &args.months {
         let (year, month) = match crate::config::parse_month(m) {
@@ -257,6 +272,9 @@ fn print_verify_table(r: &crate::verify::VerifyReport) {
         );
         for problem in &p.problems {
             println!("    ! {problem}");
+        }
+        for warning in &p.warnings {
+            println!("    ~ {warning}");
         }
     }
     for s in &r.stray_files {

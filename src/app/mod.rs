@@ -81,7 +81,10 @@ async fn run_with_id(
         .collect()
         .await;
     partitions.sort_by(|a, b| (&a.enrollment, &a.month).cmp(&(&b.enrollment, &b.month)));
-    let failed = partitions.iter().filter(|p| p.status == "failed").count();
+    let failed = partitions
+        .iter()
+        .filter(|p| !matches!(p.status, "ok" | "unchanged"))
+        .count();
     let cancelled_by = cancel.signal();
     match cancelled_by {
         Some(s) => {

@@ -41,7 +41,10 @@ fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(s.iter().fold(0, |a, &b| a * 10 + (b - b'0') as u32))
+    // Checked: a long run of digits (a time field of 20 digits) is not a number we accept.
+    s.iter().try_fold(0u32, |a, &b| {
+        a.checked_mul(10)?.checked_add((b - b'0') as u32)
+    })
 }
 
 /// One or two digits followed by `sep`.
@@ -121,6 +124,9 @@ mod tests {
         }
         assert_eq!(parse_usage_date("1/2/2018"), Some(day(2018, 1, 2)));
         assert_eq!(parse_usage_date("1970-01-01"), Some(0));
+        // A long fraction of a second is still the same day.
+        let long = format!("2017-04-27T23:59:59.{}Z", "9".repeat(40));
+        assert_eq!(parse_usage_date(&long), want);
     }
 
     #[test]
@@ -137,6 +143,11 @@ mod tests {
             "2017-04-27T25:00:00",
             "04/27/17",
             "2017-04-27T00:00:00+0",
+            "2017-04-27T99999999999999999999:00",
+            "2017-04-27T00:99999999999999999999",
+            "2017-04-27T00:00:99999999999999999999.5",
+            "99999999999999999999/1/2017",
+            "2017-04-27T00:00:00+99999999999999999999",
         ] {
             assert_eq!(parse_usage_date(s), None, "{s}");
         }

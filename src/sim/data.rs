@@ -25,6 +25,10 @@ pub struct MonthSpec {
     pub version: ApiVersion,
     /// Rows in the month.
     pub rows: u64,
+    /// Restatement: 0 is the month as first published; each later revision changes the
+    /// quantity (and so the cost) of about one row in ten, as the API does for days after a
+    /// month closes.
+    pub revision: u32,
 }
 
 /// The cost of row 0 of every month, more digits than f64 holds.
@@ -174,8 +178,16 @@ pub fn row_cost_scaled(spec: &MonthSpec, i: u64) -> i128 {
     q * r * 10_000_000
 }
 
+/// Whether row `i` is restated in the spec's revision.
+pub fn row_restated(spec: &MonthSpec, i: u64) -> bool {
+    spec.revision > 0 && i > 0 && mix(i ^ (u64::from(spec.revision) << 40)) % 10 == 0
+}
+
 fn quantity_and_rate(spec: &MonthSpec, i: u64) -> (i128, i128) {
-    let h = mix(seed(&spec.enrollment, spec.year, spec.month).rotate_left(17) ^ i);
+    let mut h = mix(seed(&spec.enrollment, spec.year, spec.month).rotate_left(17) ^ i);
+    if row_restated(spec, i) {
+        h = mix(h ^ u64::from(spec.revision));
+    }
     let q = (h % 2_400_000) as i128; // 0 … 23.99999, scale 5
     let meter = METERS[(row_instance(spec, i) % METERS.len() as u64) as usize];
     (q, meter.5)
@@ -362,6 +374,7 @@ mod tests {
             month: 2,
             version: ApiVersion::V2,
             rows,
+            revision: 0,
         }
     }
 
@@ -384,6 +397,21 @@ mod tests {
         assert_eq!(days[0], 1);
         assert_eq!(*days.last().unwrap(), 29);
         assert!(days.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn a_revision_restates_about_one_row_in_ten() {
+        let first = spec(1000);
+        let later = MonthSpec {
+            revision: 1,
+            ..first.clone()
+        };
+        let changed = (0..1000)
+            .filter(|&i| row_json(&first, i) != row_json(&later, i))
+            .count();
+        assert!((60..=140).contains(&changed), "{changed}");
+        assert_eq!(row_json(&first, 0), row_json(&later, 0));
+        assert_ne!(month_totals(&first).1, month_totals(&later).1);
     }
 
     #[test]

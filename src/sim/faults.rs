@@ -10,8 +10,11 @@
 //! | `data-object@PAGE` | `data` is an object, not an array |
 //! | `loop@PAGE` | PAGE's `nextLink` points back at page 1 |
 //! | `foreign@PAGE` | PAGE's `nextLink` points at another host |
+//! | `misdate@PAGE` | the rows of PAGE are dated in the following month |
+//! | `change@PAGE` | the rows of PAGE carry one more field (the month's data changed there) |
 //! | `slow=MS@PAGE` | delay PAGE by MS milliseconds |
 //! | `latency=MS` | delay every page by MS milliseconds |
+//! | `SPEC#YYYY-MM` | SPEC only in that month (e.g. `slow=60000@2#2024-02`) |
 
 /// One fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,10 @@ pub enum Fault {
     Loop(u64),
     /// `nextLink` to a foreign host.
     Foreign(u64),
+    /// Rows dated in the following month.
+    Misdate(u64),
+    /// Rows that differ from the unfaulted month's.
+    Change(u64),
     /// Delay one page.
     Slow {
         /// Milliseconds.
@@ -48,12 +55,45 @@ pub enum Fault {
     },
     /// Delay every page.
     Latency(u64),
+    /// A fault that applies to one month only.
+    InMonth {
+        /// Year.
+        year: i32,
+        /// Month 1–12.
+        month: u32,
+        /// The fault.
+        fault: Box<Fault>,
+    },
+}
+
+/// The faults in force for a response about month `(year, month)`: the general ones, and the
+/// month-scoped ones of that month.
+pub fn in_force(faults: &[Fault], year: i32, month: u32) -> Vec<Fault> {
+    faults
+        .iter()
+        .filter_map(|f| match f {
+            Fault::InMonth {
+                year: y,
+                month: m,
+                fault,
+            } => ((*y, *m) == (year, month)).then(|| (**fault).clone()),
+            other => Some(other.clone()),
+        })
+        .collect()
 }
 
 impl Fault {
     /// Parses a spec (see the module docs).
     pub fn parse(spec: &str) -> Result<Fault, String> {
         let err = || format!("invalid --fault {spec:?} (see `simulate --help` and the README)");
+        if let Some((inner, ym)) = spec.rsplit_once('#') {
+            let (year, month) = crate::config::parse_month(ym).map_err(|_| err())?;
+            return Ok(Fault::InMonth {
+                year,
+                month,
+                fault: Box::new(Fault::parse(inner)?),
+            });
+        }
         let num = |s: &str| s.trim().parse::<u64>().map_err(|_| err());
         let (head, page) = match spec.split_once('@') {
             Some((h, p)) => (h, Some(p)),
@@ -94,6 +134,8 @@ impl Fault {
                     "data-object" => Ok(Fault::DataObject(p)),
                     "loop" => Ok(Fault::Loop(p)),
                     "foreign" => Ok(Fault::Foreign(p)),
+                    "misdate" => Ok(Fault::Misdate(p)),
+                    "change" => Ok(Fault::Change(p)),
                     _ => Err(err()),
                 }
             }
@@ -128,13 +170,24 @@ mod tests {
         );
         assert_eq!(Fault::parse("truncate@2").unwrap(), Fault::Truncate(2));
         assert_eq!(Fault::parse("loop@3").unwrap(), Fault::Loop(3));
+        assert_eq!(Fault::parse("misdate@2").unwrap(), Fault::Misdate(2));
+        assert_eq!(Fault::parse("change@3").unwrap(), Fault::Change(3));
         assert_eq!(Fault::parse("latency=200").unwrap(), Fault::Latency(200));
         assert_eq!(
             Fault::parse("slow=5000@1").unwrap(),
             Fault::Slow { ms: 5000, page: 1 }
         );
+        assert_eq!(
+            Fault::parse("slow=10@2#2024-02").unwrap(),
+            Fault::InMonth {
+                year: 2024,
+                month: 2,
+                fault: Box::new(Fault::Slow { ms: 10, page: 2 })
+            }
+        );
         for bad in [
             "",
+            "slow=10@2#2024-13",
             "status=503",
             "nope@1",
             "truncate",

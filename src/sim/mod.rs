@@ -4,10 +4,11 @@
 
 pub mod data;
 pub mod faults;
+mod pages;
 mod server;
 
 pub use faults::Fault;
-pub use server::{SimConfig, SimHandle, start};
+pub use server::{EtagMode, SimConfig, SimHandle, start};
 
 /// The key the simulator accepts when none is configured. Not a secret.
 pub const DEMO_KEY: &str = "demo-key-not-secret";

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -14,9 +13,15 @@ use chrono::{Datelike, NaiveDate, Utc};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use super::data::{MonthSpec, days_in_month, default_rows, row_day, row_json};
+use super::data::{MonthSpec, days_in_month, default_rows, row_day};
 use super::faults::Fault;
+use super::pages;
 use crate::source::ApiVersion;
+
+/// The EA API's own throttling header (seconds), as its documentation names it. Written out
+/// here rather than taken from the client, so the simulator does not share the client's
+/// reading of the API.
+const EA_RETRY_AFTER: &str = "x-ms-ratelimit-microsoft.consumption-retry-after";
 
 /// Simulator settings.
 #[derive(Debug, Clone)]
@@ -29,6 +34,23 @@ pub struct SimConfig {
     pub page_size: u64,
     /// Faults to inject.
     pub faults: Vec<Fault>,
+    /// Restatement revision of every month (0: as first published).
+    pub revision: u32,
+    /// The month the current-period endpoint serves (default: today's UTC month).
+    pub current_period: Option<(i32, u32)>,
+    /// What the `ETag` describes.
+    pub etag: EtagMode,
+}
+
+/// What the simulator's `ETag` describes. The real API's is undocumented: a refresh marker
+/// of the whole period's data, or a hash of one response, are both plausible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EtagMode {
+    /// The whole month's data, on every page (a refresh marker).
+    #[default]
+    Month,
+    /// The data of the page it comes with.
+    Page,
 }
 
 impl SimConfig {
@@ -39,6 +61,9 @@ impl SimConfig {
             rows_per_month: None,
             page_size: 1000,
             faults: Vec::new(),
+            revision: 0,
+            current_period: None,
+            etag: EtagMode::Month,
         }
     }
 
@@ -52,6 +77,7 @@ impl SimConfig {
             rows: self
                 .rows_per_month
                 .unwrap_or_else(|| default_rows(enrollment, year, month)),
+            revision: self.revision,
         }
     }
 }
@@ -128,7 +154,8 @@ pub async fn start(addr: SocketAddr, cfg: SimConfig) -> std::io::Result<SimHandl
     })
 }
 
-type Segments = Vec<(MonthSpec, u64, u64)>;
+/// The months of a response and the row range of each, in order.
+pub(super) type Segments = Vec<(MonthSpec, u64, u64)>;
 
 async fn billing_period(
     State(st): State<Arc<SimState>>,
@@ -164,9 +191,11 @@ async fn current(
     uri: Uri,
 ) -> Response {
     let today = Utc::now().date_naive();
-    let spec = st
+    let (year, month) = st
         .cfg
-        .month(&enrollment, today.year(), today.month(), ApiVersion::V2);
+        .current_period
+        .unwrap_or((today.year(), today.month()));
+    let spec = st.cfg.month(&enrollment, year, month, ApiVersion::V2);
     let n = spec.rows;
     serve(&st, &headers, &uri, &q, ApiVersion::V2, vec![(spec, 0, n)]).await
 }
@@ -264,123 +293,32 @@ async fn serve(
         .and_then(|s| s.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let faults = &st.cfg.faults;
-    for f in faults {
-        match f {
-            Fault::Latency(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
-            Fault::Slow { ms, page: p } if *p == page => {
-                tokio::time::sleep(Duration::from_millis(*ms)).await
-            }
-            _ => {}
-        }
+    let (year, month) = segments
+        .first()
+        .map_or((0, 0), |(spec, _, _)| (spec.year, spec.month));
+    let faults = &super::faults::in_force(&st.cfg.faults, year, month);
+    pages::delay(faults, page).await;
+    if let Some(resp) = injected_status(st, page, year, month) {
+        return resp;
     }
-    for (idx, f) in faults.iter().enumerate() {
-        if let Fault::Status {
-            code,
-            page: p,
-            times,
-            standard_header,
-        } = f
-        {
-            if *p != page {
-                continue;
-            }
-            let fire = {
-                let mut fired = st.fired.lock().expect("lock");
-                let n = fired.entry(idx).or_insert(0);
-                let fire = times.is_none_or(|t| *n < t);
-                if fire {
-                    *n += 1;
-                }
-                fire
-            };
-            if fire {
-                let status =
-                    StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let mut resp = error(status, "injected fault");
-                let h = resp.headers_mut();
-                if *code == 429 && !standard_header {
-                    h.insert(
-                        super::super::source::retry::EA_RETRY_AFTER,
-                        HeaderValue::from_static("1"),
-                    );
-                } else if *code == 429 || *code == 503 {
-                    h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                }
-                return resp;
-            }
-        }
-    }
-    let total: u64 = segments.iter().map(|(_, lo, hi)| hi - lo).sum();
-    let size = st.cfg.page_size.max(1);
-    let (from, to) = ((page - 1) * size, (page * size).min(total));
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    let base_query: Vec<String> = q
-        .iter()
-        .filter(|(k, _)| k.as_str() != "skiptoken")
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let mut sorted_query = base_query.clone();
-    sorted_query.sort();
-    let link = |host: &str, page: Option<u64>| {
-        let mut parts = sorted_query.clone();
-        if let Some(p) = page {
-            parts.push(format!("skiptoken={p}"));
-        }
-        let query = if parts.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", parts.join("&"))
-        };
-        format!("http://{host}{}{query}", uri.path())
+    let request = pages::PageRequest {
+        segments: &segments,
+        page,
+        page_size: st.cfg.page_size.max(1),
+        version,
+        faults,
+        host,
+        path: uri.path(),
+        query: q,
     };
-    let mut next = (to < total).then(|| link(host, Some(page + 1)));
-    if faults.contains(&Fault::Loop(page)) {
-        next = Some(link(host, None));
-    }
-    if faults.contains(&Fault::Foreign(page)) {
-        let port = host.rsplit_once(':').map(|(_, p)| p).unwrap_or("80");
-        next = Some(link(&format!("foreign.invalid:{port}"), Some(page + 1)));
-    }
-    let mut body = String::with_capacity(((to.saturating_sub(from)) * 1100) as usize + 256);
-    let id_key = if version == ApiVersion::V1 {
-        "reportId"
-    } else {
-        "id"
-    };
-    body.push_str(&format!(
-        "{{\"{id_key}\":\"{}\",\"data\":",
-        uri.path().trim_start_matches('/')
-    ));
-    if faults.contains(&Fault::DataObject(page)) {
-        body.push_str("{\"rows\":[]}");
-    } else {
-        body.push('[');
-        let mut offset = 0u64;
-        let mut first = true;
-        for (spec, lo, hi) in &segments {
-            let len = hi - lo;
-            let (a, b) = (from.max(offset), to.min(offset + len));
-            for k in a..b {
-                if !first {
-                    body.push(',');
-                }
-                first = false;
-                body.push_str(&row_json(spec, lo + (k - offset)));
-            }
-            offset += len;
-        }
-        body.push(']');
-    }
-    // The ETag covers the data, not the nextLink (which names this server's port).
-    let etag = {
-        use std::hash::{DefaultHasher, Hasher};
-        let mut h = DefaultHasher::new();
-        h.write(body.as_bytes());
-        format!("\"{:016x}\"", h.finish())
+    let rendered = pages::render(&request);
+    let etag = match st.cfg.etag {
+        EtagMode::Month => pages::month_etag(&segments, faults),
+        EtagMode::Page => pages::page_etag(&rendered.data),
     };
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
@@ -388,26 +326,7 @@ async fn serve(
     if if_none_match == Some(etag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    match &next {
-        Some(l) => body.push_str(&format!(
-            ",\"nextLink\":{}}}",
-            serde_json::to_string(l).expect("str")
-        )),
-        None => body.push_str(",\"nextLink\":null}"),
-    }
-    if faults.contains(&Fault::Truncate(page)) {
-        let mut cut = body.len() / 2;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        body.truncate(cut);
-    }
-    if faults.contains(&Fault::Html(page)) {
-        body = "<html><body><h1>Service Unavailable</h1></body></html>".into();
-    }
-    if faults.contains(&Fault::Csv(page)) {
-        body = "\"Usage Data Extract\",\n\"AccountOwnerId\",\"Account Name\"\n".into();
-    }
+    let body = pages::finish(&request, rendered);
     (
         StatusCode::OK,
         [
@@ -420,4 +339,53 @@ async fn serve(
         body,
     )
         .into_response()
+}
+
+/// The response of a `status=` fault for `page`, when one fires.
+fn injected_status(st: &SimState, page: u64, year: i32, month: u32) -> Option<Response> {
+    for (idx, f) in st.cfg.faults.iter().enumerate() {
+        let f = match f {
+            Fault::InMonth {
+                year: y,
+                month: m,
+                fault,
+            } if (*y, *m) == (year, month) => fault.as_ref(),
+            Fault::InMonth { .. } => continue,
+            f => f,
+        };
+        let Fault::Status {
+            code,
+            page: p,
+            times,
+            standard_header,
+        } = f
+        else {
+            continue;
+        };
+        if *p != page {
+            continue;
+        }
+        let fire = {
+            let mut fired = st.fired.lock().expect("lock");
+            let n = fired.entry(idx).or_insert(0);
+            let fire = times.is_none_or(|t| *n < t);
+            if fire {
+                *n += 1;
+            }
+            fire
+        };
+        if !fire {
+            continue;
+        }
+        let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = error(status, "injected fault");
+        let h = resp.headers_mut();
+        if *code == 429 && !standard_header {
+            h.insert(EA_RETRY_AFTER, HeaderValue::from_static("1"));
+        } else if *code == 429 || *code == 503 {
+            h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        return Some(resp);
+    }
+    None
 }

@@ -79,7 +79,7 @@ pub enum LeaseError {
         /// `YYYY-MM`.
         month: String,
         /// Who holds it.
-        holder: LeaseRecord,
+        holder: Box<LeaseRecord>,
     },
     /// This run stalled past its lease's expiry and another run took the month over.
     #[error(
@@ -376,7 +376,7 @@ impl Inner {
                 if rec.is_live(Utc::now()) {
                     return Err(LeaseError::Held {
                         month: self.month.clone(),
-                        holder: rec,
+                        holder: Box::new(rec),
                     });
                 }
                 if !rec.released {
@@ -394,7 +394,7 @@ impl Inner {
                     .unwrap_or_else(|| self.record.clone());
                 return Err(LeaseError::Held {
                     month: self.month.clone(),
-                    holder,
+                    holder: Box::new(holder),
                 });
             }
             self.delete_below(next).await;

@@ -4,13 +4,15 @@
 use std::collections::BTreeMap;
 
 use arrow::array::AsArray;
-use arrow::datatypes::Decimal128Type;
+use arrow::datatypes::{DataType, Date32Type, Decimal128Type};
 use futures::TryStreamExt;
 use object_store::ObjectMeta;
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use serde::Serialize;
 
+use crate::batch::months::month_days;
 use crate::decode::decimal::format_scaled;
+use crate::schema::{DECIMAL_PRECISION, DECIMAL_SCALE};
 use crate::sink::Lake;
 use crate::sink::layout::DATA_FILE;
 use crate::sink::read::StoreReader;
@@ -42,6 +44,10 @@ pub struct PartitionCheck {
     pub status: &'static str,
     /// What is wrong, if anything.
     pub problems: Vec<String>,
+    /// Rows whose `usage_date` falls outside the partition's month, recomputed from the data.
+    pub out_of_month_rows: Option<u64>,
+    /// What looks wrong but is not a mismatch (misfiled rows).
+    pub warnings: Vec<String>,
 }
 
 /// The whole lake's check.
@@ -166,8 +172,10 @@ async fn check_partition(
         run_id: None,
         status: "ok",
         problems: Vec::new(),
+        out_of_month_rows: None,
+        warnings: Vec::new(),
     };
-    if let Err(e) = recompute(lake, meta, &mut check).await {
+    if let Err(e) = recompute(lake, meta, (year, month), &mut check).await {
         check.status = "unreadable";
         check.problems.push(e);
     } else if !check.problems.is_empty() {
@@ -179,6 +187,7 @@ async fn check_partition(
 async fn recompute(
     lake: &Lake,
     meta: &ObjectMeta,
+    month: (i32, u32),
     check: &mut PartitionCheck,
 ) -> Result<(), String> {
     let reader = StoreReader::new(lake.store.clone(), meta.location.clone(), meta.size);
@@ -198,26 +207,63 @@ async fn recompute(
     check.pulled_at = kv.get("pulled_at").cloned();
     check.api_version = kv.get("api_version").cloned();
     check.run_id = kv.get("run_id").cloned();
-    let cost_idx = builder
-        .schema()
+    let schema = builder.schema().clone();
+    let cost_idx = schema
         .index_of("cost")
         .map_err(|_| "the file has no `cost` column".to_string())?;
-    let mask = ProjectionMask::roots(builder.parquet_schema(), [cost_idx]);
+    let cost_type = schema.field(cost_idx).data_type();
+    if *cost_type != DataType::Decimal128(DECIMAL_PRECISION, DECIMAL_SCALE) {
+        return Err(format!(
+            "the `cost` column is {cost_type}, not the lake schema's Decimal128({DECIMAL_PRECISION}, {DECIMAL_SCALE})"
+        ));
+    }
+    let date_idx = schema
+        .index_of("usage_date")
+        .ok()
+        .filter(|&i| *schema.field(i).data_type() == DataType::Date32);
+    let roots: Vec<usize> = [Some(cost_idx), date_idx].into_iter().flatten().collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
     let mut stream = builder
         .with_projection(mask)
         .build()
         .map_err(|e| format!("cannot read: {e}"))?;
-    let (mut rows, mut total) = (0u64, 0i128);
+    let (mut rows, mut total, mut outside) = (0u64, 0i128, 0u64);
     while let Some(batch) = stream
         .try_next()
         .await
         .map_err(|e| format!("cannot read: {e}"))?
     {
         rows += batch.num_rows() as u64;
-        let cost = batch.column(0).as_primitive::<Decimal128Type>();
+        let cost = batch
+            .column_by_name("cost")
+            .ok_or("the `cost` column went missing")?
+            .as_primitive::<Decimal128Type>();
         for v in cost.iter().flatten() {
             total = total.checked_add(v).ok_or("the cost total overflows")?;
         }
+        if let Some(dates) = batch.column_by_name("usage_date") {
+            let (lo, hi) = month_days(month.0, month.1);
+            outside += dates
+                .as_primitive::<Date32Type>()
+                .iter()
+                .flatten()
+                .filter(|&d| d < lo || d > hi)
+                .count() as u64;
+        }
+    }
+    check.out_of_month_rows = Some(outside);
+    if let Some(n) = kv.get("out_of_month_rows")
+        && *n != outside.to_string()
+    {
+        check.problems.push(format!(
+            "metadata says {n} rows outside the month, the data has {outside}"
+        ));
+    }
+    if outside > 0 {
+        check.warnings.push(format!(
+            "{outside} row(s) have a usage_date outside {:04}-{:02}: the month may be misfiled",
+            month.0, month.1
+        ));
     }
     check.rows = Some(rows);
     check.cost_total = Some(format_scaled(total));

@@ -10,5 +10,6 @@ mod failures;
 mod logs;
 mod memory;
 mod replay;
+mod safety;
 mod stores;
 mod verify;
