@@ -19,13 +19,25 @@ the API, and the older pull could commit last). That is kept out by:
   * ea_usage_backfill refusing the months ea_usage_daily owns (the latest RECENT_MONTHS): to
     re-pull those, clear the daily task. (max_active_tis_per_dagrun=1 on the mapped task would
     serialise the whole backfill; a pool caps concurrency but does not key it by partition.)
+Should they overlap anyway (a retry of a slow attempt, a manual run), the archiver's lease on
+the month turns the second run away with exit 8, which is retried later.
 max_active_tasks caps how many archiver processes (API pulls) a DAG runs at once.
 
-Retries follow the archiver's exit codes: 1 (internal), 4 (API failure) and 5 (storage
-failure) raise AirflowException and are retried; 2 (bad arguments), 3 (key refused) and
-6 (unreadable data) raise AirflowFailException, which fails the task at once: retrying cannot
-fix them. The archiver already retries 408/429/5xx itself (--max-retries); Airflow's retries
-are the slower second layer.
+Retries follow the archiver's exit codes: 1 (internal), 4 (API failure), 5 (storage failure),
+8 (another run holds the month's lease: an overlapping attempt, or one killed with SIGKILL
+whose lease expires within --lease-ttl), 9 (a much smaller answer than the month holds was
+refused: a transient empty answer is fixed by a later try; a real shrink needs a person and
+--allow-shrink, and fails loudly once the retries are spent), 130 and 143 (the run was
+stopped by a signal: a worker shutting down, a timeout) raise AirflowException and are
+retried; 2 (bad arguments), 3 (key refused) and 6 (unreadable data) raise
+AirflowFailException, which fails the task at once: retrying cannot fix them. The archiver
+already retries 408/429/5xx itself (--max-retries); Airflow's retries are the slower second
+layer.
+
+A retry never overlaps the attempt before it: whenever the task ends early (execution_timeout,
+a mark-failed, a worker's SIGTERM), the wrapper sends the archiver SIGTERM, waits up to
+STOP_GRACE seconds for it to abort its upload and release its lease, and then kills it, so the
+child is gone before the task is. (Airflow allows killed_task_cleanup_time, 60 s by default.)
 
 Configuration: the Airflow Variable `ea_api_key` holds the EA API key (Airflow masks variables
 whose name contains "api_key"); it reaches the archiver only as the EA_API_KEY environment
@@ -56,6 +68,9 @@ except ImportError:  # Airflow 2.x
 ENROLLMENTS = ["1234567", "7654321"]  # the daily DAG's enrollments, and the backfill's default
 RECENT_MONTHS = 3  # months (current month included) that only ea_usage_daily archives
 NO_RETRY = {2: "bad arguments", 3: "API key refused", 6: "unreadable data"}
+RETRIED = {1: "internal error", 4: "API failure", 5: "storage failure", 8: "month leased by another run",
+           9: "shrink refused", 130: "interrupted", 143: "terminated"}
+STOP_GRACE = 30  # seconds the archiver gets to clean up after SIGTERM before it is killed
 
 # The month of the run's last day (its data interval's end, minus a day) and the month before,
 # as YYYY-MM: the run at 2024-12-01 00:00 pulls 2024-11 and 2024-10. The same on Airflow 2
@@ -85,16 +100,32 @@ def archive(enrollment: str, month: str, dest: str) -> dict:
     env = {**os.environ, "EA_API_KEY": key}
     print("running:", " ".join(cmd), flush=True)  # no secret in it
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in proc.stderr:  # JSON log lines, streamed into the task log
-        print(line, end="", flush=True)
-    summary = proc.stdout.read()  # the run summary: a few hundred bytes
-    code = proc.wait()
+    try:
+        for line in proc.stderr:  # JSON log lines, streamed into the task log
+            print(line, end="", flush=True)
+        summary = proc.stdout.read()  # the run summary: a few hundred bytes
+        code = proc.wait()
+    finally:
+        stop(proc)  # a timeout or a kill of the task must not leave the archiver running
     print(summary, flush=True)
     if code == 0:
         return json.loads(summary)
     if code in NO_RETRY:
         raise AirflowFailException(f"ea-usage-archiver exit {code} ({NO_RETRY[code]}): not retried")
-    raise AirflowException(f"ea-usage-archiver exit {code}: will be retried")
+    raise AirflowException(f"ea-usage-archiver exit {code} ({RETRIED.get(code, 'unexpected')}): will be retried")
+
+
+def stop(proc, grace=None):
+    """Ends the archiver if it still runs: SIGTERM (it aborts, releases its lease, exits 143),
+    then SIGKILL after `grace` seconds. Returns once the process is gone."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=STOP_GRACE if grace is None else grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @dag(

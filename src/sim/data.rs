@@ -180,7 +180,7 @@ pub fn row_cost_scaled(spec: &MonthSpec, i: u64) -> i128 {
 
 /// Whether row `i` is restated in the spec's revision.
 pub fn row_restated(spec: &MonthSpec, i: u64) -> bool {
-    spec.revision > 0 && i > 0 && mix(i ^ (u64::from(spec.revision) << 40)) % 10 == 0
+    spec.revision > 0 && i > 0 && mix(i ^ (u64::from(spec.revision) << 40)).is_multiple_of(10)
 }
 
 fn quantity_and_rate(spec: &MonthSpec, i: u64) -> (i128, i128) {

@@ -7,6 +7,7 @@ mod archive_local;
 mod cli_args;
 mod crash;
 mod failures;
+mod inputs;
 mod logs;
 mod memory;
 mod replay;

@@ -152,3 +152,37 @@ async fn skip_unchanged_keeps_a_month_whose_etag_did_not_change() {
     assert_eq!(read_partition(&file).batch.num_rows(), 1600);
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_whose_cost_is_not_a_decimal_is_unreadable_not_a_crash() {
+    use arrow::array::{Float64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let lake = tempfile::tempdir().unwrap();
+    let dest = lake.path().to_str().unwrap().to_string();
+    let file = data_file(lake.path(), 2024, 1);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let schema = std::sync::Arc::new(Schema::new(vec![Field::new(
+        "cost",
+        DataType::Float64,
+        true,
+    )]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![std::sync::Arc::new(Float64Array::from(vec![1.5, 2.25]))],
+    )
+    .unwrap();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let (code, report) = verify(&dest, &[]).await;
+    assert_eq!(code, Some(7), "{report}");
+    let p = &report["partitions"][0];
+    assert_eq!(p["status"], "unreadable");
+    assert!(
+        p["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("`cost` column is Float64"),
+        "{p}"
+    );
+}

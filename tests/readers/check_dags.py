@@ -6,8 +6,9 @@
    (enrollment, this/previous month), ea_usage_backfill maps `archive` over partitions() with
    expand_kwargs.
 2. The wrapper task on a stand-in binary: exit 0 returns the summary; 2, 3 and 6 raise
-   AirflowFailException (never retried), 1, 4, 5 and others AirflowException (retried); the key
-   is in the child's environment, never on its command line.
+   AirflowFailException (never retried), 1, 4, 5, 8, 9, 130, 143 and others AirflowException
+   (retried); the key is in the child's environment, never on its command line; a task that
+   ends early (its timeout) leaves no archiver running: SIGTERM, then SIGKILL after the grace.
 3. partitions(): each (enrollment, month) once; the daily DAG's recent months refused.
 4. With the archiver ($EAUA_BIN, default target/debug/ea-usage-archiver; skipped if missing),
    dag.test() against its simulator: the daily run of 2024-02-01 archives 2024-01 and 2023-12 of
@@ -88,7 +89,7 @@ def wrapper(c, mod, tmp):
     binary.chmod(0o755)
     record = tmp / "record"
     os.environ.update(EA_USAGE_ARCHIVER=str(binary), FAKE_RECORD=str(record))
-    for code in range(8):
+    for code in list(range(10)) + [130, 143]:
         os.environ["FAKE_EXIT"] = str(code)
         try:
             got = mod.archive.function(enrollment="1234567", month="2024-01", dest=str(tmp / "lake"))
@@ -104,6 +105,70 @@ def wrapper(c, mod, tmp):
             KEY not in argv and argv.split()[1:] == ["archive", "--enrollment", "1234567", "--month", "2024-01",
                                                      "--dest", str(tmp / "lake"), "--log-format", "json"], argv)
     c.equal("wrapper: EA_API_KEY in the child's environment", (tmp / "record.key").read_text(), KEY)
+
+
+SLOW_STAND_IN = """#!/bin/sh
+echo $$ >"$FAKE_RECORD.pid"
+trap 'echo terminated >"$FAKE_RECORD.term"; exit 143' TERM
+sleep 60 & wait
+"""
+STUBBORN_STAND_IN = """#!/bin/sh
+trap '' TERM
+echo $$ >"$FAKE_RECORD.pid"
+sleep 60 & wait
+"""
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited: only its exit status is left.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def stopping(c, mod, tmp):
+    """A task that ends early (here its timeout, raised the way Airflow raises it: an exception
+    from a SIGALRM handler inside the task) stops the archiver before it returns."""
+    import signal
+
+    record = tmp / "slow"
+    os.environ["FAKE_RECORD"] = str(record)
+    for name, script, grace in (("SIGTERM honoured", SLOW_STAND_IN, None), ("SIGTERM ignored", STUBBORN_STAND_IN, 1)):
+        binary = tmp / f"stand-in-{grace}.sh"
+        binary.write_text(script)
+        binary.chmod(0o755)
+        os.environ["EA_USAGE_ARCHIVER"] = str(binary)
+        old_grace = mod.STOP_GRACE
+        if grace is not None:
+            mod.STOP_GRACE = grace
+
+        class TaskTimeout(Exception):
+            pass
+
+        def on_alarm(*_):
+            raise TaskTimeout()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.alarm(2)
+        started = time.monotonic()
+        try:
+            mod.archive.function(enrollment="1234567", month="2024-01", dest=str(tmp / "lake"))
+            timed_out = False
+        except TaskTimeout:
+            timed_out = True
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+            mod.STOP_GRACE = old_grace
+        pid = int((tmp / "slow.pid").read_text())
+        c.check(f"timeout, {name}: the task ended by its timeout", timed_out)
+        c.check(f"timeout, {name}: the archiver is gone when the task ends", not alive(pid), pid)
+        c.check(f"timeout, {name}: within the grace", time.monotonic() - started < 2 + (grace or 30) + 5)
+        if grace is None:
+            c.check("timeout, SIGTERM honoured: the archiver got SIGTERM", (tmp / "slow.term").exists())
 
 
 def partitions(c, mod):
@@ -221,6 +286,7 @@ def main():
         mod = load_dag_module()
         c.run("structure", lambda: structure(c, mod, dagbag()))
         c.run("wrapper", wrapper, c, mod, tmp)
+        c.run("stopping", stopping, c, mod, tmp)
         c.run("partitions", partitions, c, mod)
         if Path(binary).is_file():
             c.run("e2e", end_to_end, c, mod, binary, tmp)
