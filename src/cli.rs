@@ -5,7 +5,26 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::defaults;
 use crate::source::ApiVersion;
+
+/// `--api-version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiVersionArg {
+    /// `/v1/…` (preview).
+    V1,
+    /// `/v2/…`.
+    V2,
+}
+
+impl From<ApiVersionArg> for ApiVersion {
+    fn from(v: ApiVersionArg) -> Self {
+        match v {
+            ApiVersionArg::V1 => ApiVersion::V1,
+            ApiVersionArg::V2 => ApiVersion::V2,
+        }
+    }
+}
 
 /// Archives Azure EA usage details into a Hive-partitioned Parquet lake.
 #[derive(Debug, Parser)]
@@ -59,7 +78,7 @@ pub struct BenchParseArgs {
 #[derive(Debug, Args, Clone)]
 pub struct VerifyArgs {
     /// Lake to check: a path or a URL, as for `archive --dest`.
-    #[arg(long, default_value = "./lake")]
+    #[arg(long, default_value = defaults::DEST)]
     pub dest: String,
     /// Only this enrollment.
     #[arg(long)]
@@ -94,8 +113,8 @@ pub struct SimTotalsArgs {
     #[arg(long)]
     pub rows_per_month: Option<u64>,
     /// API version.
-    #[arg(long, value_enum, default_value_t = ApiVersion::V2)]
-    pub api_version: ApiVersion,
+    #[arg(long, value_enum, default_value_t = ApiVersionArg::V2)]
+    pub api_version: ApiVersionArg,
     /// Restatement revision, as given to `simulate`.
     #[arg(long, default_value_t = 0)]
     pub revision: u32,
@@ -120,13 +139,13 @@ pub struct ArchiveArgs {
     #[arg(long, value_name = "YYYY-MM-DD", requires = "from")]
     pub to: Option<String>,
     /// Lake destination: a path, file://, s3://, az://, azure://, abfs[s]:// or https:// URL.
-    #[arg(long, default_value = "./lake")]
+    #[arg(long, default_value = defaults::DEST)]
     pub dest: String,
     /// API version.
-    #[arg(long, value_enum, default_value_t = ApiVersion::V2)]
-    pub api_version: ApiVersion,
+    #[arg(long, value_enum, default_value_t = ApiVersionArg::V2)]
+    pub api_version: ApiVersionArg,
     /// API base URL; the key is only sent to this origin.
-    #[arg(long, default_value = "https://consumption.azure.com")]
+    #[arg(long, default_value = defaults::BASE_URL)]
     pub base_url: String,
     /// Read the API key from this file instead of the EA_API_KEY environment variable.
     #[arg(long, value_name = "PATH")]
@@ -141,16 +160,16 @@ pub struct ArchiveArgs {
     #[arg(long, conflicts_with = "from_dir")]
     pub skip_unchanged: bool,
     /// Months archived at once.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = defaults::CONCURRENCY)]
     pub concurrency: usize,
     /// Retries per request after the first attempt (408, 429, 5xx, connection errors).
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = defaults::MAX_RETRIES)]
     pub max_retries: u32,
     /// Timeout of one HTTP request, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::REQUEST_TIMEOUT_S)]
     pub request_timeout: u64,
     /// Most pages accepted for one month before paging is considered runaway.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = defaults::MAX_PAGES)]
     pub max_pages: u64,
     /// Host a nextLink may point at besides the base URL's (repeatable).
     #[arg(long = "allow-next-link-host", value_name = "HOST")]
@@ -165,16 +184,16 @@ pub struct ArchiveArgs {
     pub allow_shrink: bool,
     /// Time-to-live of the month's lease in seconds; renewed while the run is alive, so a
     /// killed run blocks the month for at most this long.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::LEASE_TTL_S)]
     pub lease_ttl: u64,
     /// First retry delay in milliseconds (doubles each retry, with jitter).
-    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    #[arg(long, value_name = "MS", default_value_t = defaults::RETRY_BASE_DELAY_MS, hide = true)]
     pub retry_base_delay_ms: u64,
     /// Rows per Parquet row group.
-    #[arg(long, default_value_t = 128 * 1024, hide = true)]
+    #[arg(long, default_value_t = defaults::ROW_GROUP_ROWS, hide = true)]
     pub row_group_rows: usize,
     /// Bytes per multipart upload part (at least 5 MiB for S3).
-    #[arg(long, default_value_t = 8 * 1024 * 1024, hide = true)]
+    #[arg(long, default_value_t = defaults::UPLOAD_PART_BYTES, hide = true)]
     pub upload_part_bytes: usize,
 }
 
@@ -224,6 +243,6 @@ pub enum SimEtag {
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
     /// Lake destination.
-    #[arg(long, default_value = "./lake")]
+    #[arg(long, default_value = defaults::DEST)]
     pub dest: String,
 }

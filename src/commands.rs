@@ -2,16 +2,16 @@
 
 use std::io::Write;
 
+use clap::Parser;
 use tracing::{error, info};
 
 use crate::app::{RunSummary, run_archive};
 use crate::cli::{
     ArchiveArgs, Cli, Command, DemoArgs, OutputFormat, SimTotalsArgs, SimulateArgs, VerifyArgs,
 };
-use crate::config::{ArchiveConfig, load_api_key, today_utc};
+use crate::config::{ArchiveConfig, VerifyConfig, load_api_key, today_utc};
 use crate::error::{RunError, exit};
 use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
-use crate::source::ApiVersion;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> i32 {
@@ -129,30 +129,31 @@ async fn demo(args: &DemoArgs) -> i32 {
             return exit::INTERNAL;
         }
     };
-    let archive_args = ArchiveArgs {
-        enrollment: DEMO_ENROLLMENT.into(),
-        months: DEMO_MONTHS.iter().map(|m| m.to_string()).collect(),
-        billing_periods: vec![],
-        from: None,
-        to: None,
-        dest: args.dest.clone(),
-        api_version: ApiVersion::V2,
-        base_url: handle.base_url(),
-        api_key_file: None,
-        from_dir: None,
-        keep_raw: false,
-        skip_unchanged: false,
-        concurrency: 3,
-        max_retries: 2,
-        request_timeout: 30,
-        max_pages: 1000,
-        allow_next_link_hosts: vec![],
-        allow_http: false,
-        allow_shrink: false,
-        lease_ttl: 120,
-        retry_base_delay_ms: 100,
-        row_group_rows: 128 * 1024,
-        upload_part_bytes: 8 * 1024 * 1024,
+    // The demo's run is an ordinary `archive` command line, so it gets every default as is.
+    let base_url = handle.base_url();
+    let mut argv = vec![
+        "archive",
+        "--enrollment",
+        DEMO_ENROLLMENT,
+        "--dest",
+        &args.dest,
+        "--base-url",
+        &base_url,
+        "--concurrency",
+        "3",
+    ];
+    for m in DEMO_MONTHS {
+        argv.extend(["--month", m]);
+    }
+    let archive_args = match Cli::try_parse_from(std::iter::once("ea-usage-archiver").chain(argv)) {
+        Ok(Cli {
+            command: Command::Archive(a),
+            ..
+        }) => a,
+        other => {
+            eprintln!("error: the demo's own arguments are invalid: {other:?}");
+            return exit::INTERNAL;
+        }
     };
     let result = archive_with(&archive_args, Some(DEMO_KEY.to_string())).await;
     handle.stop().await;
@@ -198,7 +199,7 @@ fn sim_totals(args: &SimTotalsArgs) -> i32 {
                 return exit::USAGE;
             }
         };
-        let spec = cfg.month(&args.enrollment, year, month, args.api_version);
+        let spec = cfg.month(&args.enrollment, year, month, args.api_version.into());
         let (rows, total) = sim::data::month_totals(&spec);
         out.insert(
             m.clone(),
@@ -210,36 +211,28 @@ fn sim_totals(args: &SimTotalsArgs) -> i32 {
 }
 
 async fn verify(args: &VerifyArgs) -> i32 {
-    let usage = |e: String| {
-        eprintln!("error: invalid argument {e}");
-        exit::USAGE
+    let cfg = match VerifyConfig::from_args(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: invalid argument {e}");
+            return exit::USAGE;
+        }
     };
-    let enrollment = match args
-        .enrollment
-        .as_deref()
-        .map(crate::config::parse_enrollment)
-    {
-        Some(Err(e)) => return usage(e.to_string()),
-        Some(Ok(e)) => Some(e),
-        None => None,
-    };
-    let month = match args.month.as_deref().map(crate::config::parse_month) {
-        Some(Err(e)) => return usage(e.to_string()),
-        Some(Ok(m)) => Some(m),
-        None => None,
-    };
-    let lake = match crate::sink::open_lake(&args.dest) {
+    let lake = match crate::sink::open_lake(&cfg.dest, false) {
         Ok(l) => l,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => {
+            eprintln!("error: {}", crate::text::error_chain(&e));
+            return exit::USAGE;
+        }
     };
-    let report = match crate::verify::verify(&lake, enrollment.as_deref(), month).await {
+    let report = match crate::verify::verify(&lake, cfg.enrollment.as_deref(), cfg.month).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}", crate::text::error_chain(&e));
             return exit::STORAGE;
         }
     };
-    match args.format {
+    match cfg.format {
         OutputFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&report).expect("report serializes")

@@ -29,7 +29,7 @@ use super::commit::{CurrentVersion, Decision, NewVersion, decide};
 use super::summary::PartitionReport;
 use crate::batch::SizeHints;
 use crate::batch::months::{dominant_month, rows_outside_month};
-use crate::config::{PartitionPlan, SourceConfig};
+use crate::config::PartitionPlan;
 use crate::decode::decimal::format_scaled;
 use crate::decode::{DecodeStats, DecodedPage, decode_page_sized};
 use crate::error::RunError;
@@ -41,9 +41,8 @@ use crate::sink::raw::RawArchive;
 use crate::sink::read::existing_metadata;
 use crate::sink::staging::{DeadRuns, clear_dead_runs};
 use crate::sink::{Lake, PartitionKey, PartitionWriter, WriteSettings};
-use crate::source::http::HttpSource;
 use crate::source::paging::Chain;
-use crate::source::{ApiVersion, PageStream, SourceError, replay};
+use crate::source::{ApiVersion, MonthRequest, PageStream, Pages, Source, SourceError};
 
 pub use crate::sink::read::META_PREFIX;
 
@@ -53,10 +52,8 @@ pub struct JobContext {
     pub run_id: String,
     /// The lake.
     pub lake: Lake,
-    /// The source settings.
-    pub source: SourceConfig,
-    /// The HTTP client, when calling the API.
-    pub http: Option<Arc<HttpSource>>,
+    /// Where pages come from.
+    pub source: Source,
     /// API version (metadata).
     pub api_version: ApiVersion,
     /// `--keep-raw`.
@@ -174,7 +171,15 @@ impl Month<'_> {
             None
         };
         let if_none_match = previous.as_ref().and_then(|m| m.get("etag").cloned());
-        let (pages, source_label) = open_pages(ctx, self.plan, if_none_match)?;
+        let request = MonthRequest {
+            enrollment: &self.plan.key.enrollment,
+            endpoint: &self.plan.endpoint,
+            if_none_match,
+        };
+        let Pages {
+            stream: pages,
+            label: source_label,
+        } = ctx.source.open(&request)?;
         info!(source = %source_label, "archiving partition");
         let (mut rx, ahead) = decode_ahead(ctx, self.plan, pages);
         let mut item = match next(&ctx.cancel, self.lease.as_ref(), &mut rx).await {
@@ -380,22 +385,6 @@ async fn next(
     rx: &mut mpsc::Receiver<Result<Item, RunError>>,
 ) -> Result<Option<Item>, RunError> {
     guarded(cancel, lease, rx.recv()).await?.transpose()
-}
-
-fn open_pages(
-    ctx: &JobContext,
-    plan: &PartitionPlan,
-    if_none_match: Option<String>,
-) -> Result<(PageStream, String), RunError> {
-    match (&ctx.source, &ctx.http) {
-        (SourceConfig::Replay { dir }, _) => Ok((replay::pages(dir)?, "replay".to_string())),
-        (SourceConfig::Api { http, .. }, Some(client)) => {
-            let first = plan.endpoint.url(&http.base_url, &plan.key.enrollment);
-            let label = first.to_string();
-            Ok((client.clone().pages(first, if_none_match), label))
-        }
-        (SourceConfig::Api { .. }, None) => Err(RunError::Internal("no HTTP client".into())),
-    }
 }
 
 /// The task that fetches and decodes pages ahead of the writer.

@@ -13,10 +13,10 @@ use chrono::Utc;
 use futures::StreamExt;
 use tracing::{Instrument, error, info, warn};
 
-use crate::config::{ArchiveConfig, SourceConfig};
+use crate::config::ArchiveConfig;
 use crate::error::RunError;
 use crate::sink::open_lake;
-use crate::source::http::HttpSource;
+use crate::source::Source;
 pub use cancel::Cancel;
 use job::{JobContext, archive_partition};
 pub use summary::{PartitionReport, RunSummary};
@@ -40,19 +40,13 @@ async fn run_with_id(
     run_id: String,
     cancel: Cancel,
 ) -> Result<RunSummary, RunError> {
-    let lake = open_lake(&cfg.dest)?;
-    let http = match &cfg.source {
-        SourceConfig::Api { key, http } => Some(Arc::new(
-            HttpSource::new(key, http.clone()).map_err(RunError::Internal)?,
-        )),
-        SourceConfig::Replay { .. } => None,
-    };
+    let lake = open_lake(&cfg.dest, true)?;
+    let source = Source::new(&cfg.source).map_err(RunError::Internal)?;
     info!(run_id = %run_id, dest = %lake.url, partitions = cfg.plans.len(), "run started");
     let ctx = Arc::new(JobContext {
         run_id: run_id.clone(),
         lake: lake.clone(),
-        source: cfg.source.clone(),
-        http,
+        source,
         api_version: cfg.api_version,
         keep_raw: cfg.keep_raw,
         write: cfg.write.clone(),

@@ -439,7 +439,7 @@ mod tests {
     use super::*;
 
     fn lake(dir: &std::path::Path) -> Lake {
-        super::super::open_lake(dir.to_str().unwrap()).unwrap()
+        super::super::open_lake(&super::super::store::Dest::Local(dir.to_path_buf()), true).unwrap()
     }
 
     fn key() -> PartitionKey {

@@ -193,7 +193,11 @@ mod tests {
     #[tokio::test]
     async fn only_idle_files_of_other_runs_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let lake = super::super::open_lake(dir.path().to_str().unwrap()).unwrap();
+        let lake = super::super::open_lake(
+            &super::super::store::Dest::Local(dir.path().to_path_buf()),
+            true,
+        )
+        .unwrap();
         let key = PartitionKey {
             enrollment: "1".into(),
             year: 2024,

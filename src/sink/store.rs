@@ -52,64 +52,51 @@ impl Lake {
     }
 }
 
-/// Parses `--dest` into a URL: a URL with a scheme, or a local path (created if missing).
-pub fn dest_url(dest: &str) -> Result<Url, SinkError> {
-    let err = |reason: String| SinkError::Destination {
-        dest: redact(dest),
-        reason,
-    };
-    if dest.trim().is_empty() {
-        return Err(err("it is empty".into()));
-    }
-    if let Ok(u) = Url::parse(dest)
-        && u.scheme().len() > 1
-    {
-        return Ok(u);
-    }
-    let path = std::path::Path::new(dest);
-    std::fs::create_dir_all(path).map_err(|e| err(format!("cannot create the directory: {e}")))?;
-    let abs = path
-        .canonicalize()
-        .map_err(|e| err(format!("cannot resolve the directory: {e}")))?;
-    Url::from_directory_path(&abs).map_err(|()| err("not an absolute path".into()))
+/// Where the lake is: a checked `--dest` (see `config::dest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dest {
+    /// A local directory (a path or a `file://` URL).
+    Local(std::path::PathBuf),
+    /// An object store URL (S3, Azure).
+    Remote(Url),
 }
 
-/// URL schemes `--dest` accepts.
-pub const SCHEMES: [&str; 7] = ["file", "s3", "s3a", "az", "azure", "abfs", "abfss"];
-
-/// Opens the lake named by `--dest`.
-pub fn open_lake(dest: &str) -> Result<Lake, SinkError> {
-    let url = dest_url(dest)?;
-    let azure_or_s3_https = url.scheme() == "https"
-        && url.host_str().is_some_and(|h| {
-            h.ends_with(".blob.core.windows.net")
-                || h.ends_with(".dfs.core.windows.net")
-                || h.ends_with("amazonaws.com")
-        });
-    if !SCHEMES.contains(&url.scheme()) && !azure_or_s3_https {
-        return Err(SinkError::Destination {
-            dest: redact(dest),
-            reason: "unsupported scheme; use a path, file://, s3://, az://, azure://, abfs[s]:// or https://<account>.blob.core.windows.net/<container>/".into(),
-        });
+impl Dest {
+    /// For messages: no query string, password or SAS.
+    pub fn shown(&self) -> String {
+        match self {
+            Dest::Local(p) => p.display().to_string(),
+            Dest::Remote(u) => redact(u.as_str()),
+        }
     }
-    let local_root = if url.scheme() == "file" {
-        let dir = url.to_file_path().map_err(|()| SinkError::Destination {
-            dest: redact(dest),
-            reason: "not a local path".into(),
-        })?;
-        std::fs::create_dir_all(&dir).map_err(|e| SinkError::Destination {
-            dest: redact(dest),
-            reason: format!("cannot create the directory: {e}"),
-        })?;
-        Some(dir)
-    } else {
-        None
+}
+
+/// Opens the lake at `dest`. A local lake's folder is created when `create` (archiving), and
+/// must exist otherwise (read-only commands).
+pub fn open_lake(dest: &Dest, create: bool) -> Result<Lake, SinkError> {
+    let bad = |reason: String| SinkError::Destination {
+        dest: dest.shown(),
+        reason,
+    };
+    let (url, local_root) = match dest {
+        Dest::Local(path) => {
+            if create {
+                std::fs::create_dir_all(path)
+                    .map_err(|e| bad(format!("cannot create the directory: {e}")))?;
+            } else if !path.is_dir() {
+                return Err(bad("no such directory".into()));
+            }
+            let abs = path
+                .canonicalize()
+                .map_err(|e| bad(format!("cannot resolve the directory: {e}")))?;
+            let url =
+                Url::from_directory_path(&abs).map_err(|()| bad("not an absolute path".into()))?;
+            (url, Some(abs))
+        }
+        Dest::Remote(u) => (u.clone(), None),
     };
     let (store, prefix) =
-        object_store::parse_url_opts(&url, store_env()).map_err(|e| SinkError::Destination {
-            dest: redact(dest),
-            reason: e.to_string(),
-        })?;
+        object_store::parse_url_opts(&url, store_env()).map_err(|e| bad(e.to_string()))?;
     let mut shown = url.clone();
     shown.set_query(None);
     let _ = shown.set_password(None);
@@ -162,12 +149,16 @@ mod tests {
     }
 
     #[test]
-    fn local_paths_become_file_urls() {
+    fn local_lakes_are_created_only_when_archiving() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("new/lake");
-        let u = dest_url(d.to_str().unwrap()).unwrap();
-        assert_eq!(u.scheme(), "file");
+        let dest = Dest::Local(d.clone());
+        let e = open_lake(&dest, false).unwrap_err();
+        assert!(e.to_string().contains("no such directory"), "{e}");
+        assert!(!d.exists());
+        let lake = open_lake(&dest, true).unwrap();
+        assert_eq!(lake.url.scheme(), "file");
         assert!(d.is_dir());
-        assert!(dest_url("").is_err());
+        assert!(open_lake(&dest, false).is_ok());
     }
 }

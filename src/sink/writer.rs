@@ -19,6 +19,7 @@ use super::encode::ParallelWriter;
 use super::layout::PartitionKey;
 use super::upload::{Upload, UploadMsg, upload_loop};
 use super::{Lake, SinkError};
+use crate::config::defaults;
 use crate::schema::arrow_schema;
 
 /// Tunables of the writer.
@@ -37,9 +38,9 @@ pub struct WriteSettings {
 impl Default for WriteSettings {
     fn default() -> Self {
         Self {
-            row_group_rows: 128 * 1024,
-            part_bytes: 8 * 1024 * 1024,
-            upload_concurrency: 4,
+            row_group_rows: defaults::ROW_GROUP_ROWS,
+            part_bytes: defaults::UPLOAD_PART_BYTES,
+            upload_concurrency: defaults::UPLOAD_CONCURRENCY,
             encode_lanes: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use url::Url;
 
 /// API version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ApiVersion {
     /// `/v1/…` (preview): `reportId`, `cost` and `extendedCost`.

@@ -70,6 +70,11 @@ impl HttpSource {
         })
     }
 
+    /// The API's base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.settings.base_url
+    }
+
     /// Pages of one partition, starting at `first` and following `nextLink`. With
     /// `if_none_match`, page 1 is requested conditionally and a `304` ends the stream with
     /// [`SourceError::NotModified`].

@@ -4,6 +4,7 @@
 
 pub mod endpoint;
 pub mod http;
+pub mod open;
 pub mod paging;
 pub mod replay;
 pub mod retry;
@@ -15,6 +16,7 @@ use bytes::Bytes;
 use futures::Stream;
 
 pub use endpoint::{ApiVersion, Endpoint};
+pub use open::{MonthRequest, Pages, Source, SourceSpec};
 
 /// One page body as received.
 #[derive(Debug, Clone)]

@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::header::HeaderMap;
 
+use crate::config::defaults;
+
 /// The EA API's own throttling header, in seconds.
 pub const EA_RETRY_AFTER: &str = "x-ms-ratelimit-microsoft.consumption-retry-after";
 
@@ -26,10 +28,10 @@ pub struct RetryConfig {
 impl Default for RetryConfig {
     fn default() -> Self {
         Self {
-            max_retries: 6,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
-            deadline: Duration::from_secs(15 * 60),
+            max_retries: defaults::MAX_RETRIES,
+            base_delay: Duration::from_millis(defaults::RETRY_BASE_DELAY_MS),
+            max_delay: Duration::from_secs(defaults::RETRY_MAX_DELAY_S),
+            deadline: Duration::from_secs(defaults::RETRY_DEADLINE_S),
         }
     }
 }

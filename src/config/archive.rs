@@ -1,0 +1,206 @@
+//! `archive`'s checked configuration.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use url::Url;
+
+use super::dest::{Dest, check_dest};
+use super::months::plan_months;
+use super::{ConfigError, bad, load_api_key, parse_enrollment};
+use crate::cli::ArchiveArgs;
+use crate::sink::{PartitionKey, WriteSettings};
+use crate::source::http::HttpSettings;
+use crate::source::retry::RetryConfig;
+use crate::source::{ApiVersion, Endpoint, SourceSpec};
+
+/// One partition to archive and where its pages come from.
+#[derive(Debug, Clone)]
+pub struct PartitionPlan {
+    /// The partition.
+    pub key: PartitionKey,
+    /// The endpoint (ignored when replaying).
+    pub endpoint: Endpoint,
+    /// The month is taken from the rows the endpoint returns (the current period), and `key`'s
+    /// month, today's UTC month, is only the fallback for a period with no dated rows.
+    pub month_from_rows: bool,
+}
+
+/// A checked `archive` configuration.
+#[derive(Debug, Clone)]
+pub struct ArchiveConfig {
+    /// Enrollment (digits).
+    pub enrollment: String,
+    /// Partitions, in order.
+    pub plans: Vec<PartitionPlan>,
+    /// Source.
+    pub source: SourceSpec,
+    /// API version (recorded in metadata).
+    pub api_version: ApiVersion,
+    /// `--dest`, checked.
+    pub dest: Dest,
+    /// `--keep-raw`.
+    pub keep_raw: bool,
+    /// Months at once.
+    pub concurrency: usize,
+    /// Parquet and upload tunables.
+    pub write: WriteSettings,
+    /// `--skip-unchanged`.
+    pub skip_unchanged: bool,
+    /// `--allow-shrink`.
+    pub allow_shrink: bool,
+    /// `--lease-ttl`.
+    pub lease_ttl: Duration,
+}
+
+fn parse_base_url(s: &str, allow_http: bool) -> Result<Url, ConfigError> {
+    let u = Url::parse(s).map_err(|e| bad("--base-url", format!("{s:?} is not a URL: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err(bad(
+            "--base-url",
+            format!("{s:?} must be an http(s) URL with a host"),
+        ));
+    }
+    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() {
+        return Err(bad(
+            "--base-url",
+            "must not carry credentials or a query string",
+        ));
+    }
+    crate::source::trust::check_transport(&u, allow_http).map_err(|why| bad("--base-url", why))?;
+    Ok(u)
+}
+
+impl ArchiveConfig {
+    /// Checks every flag. `env_key` is the value of `EA_API_KEY`; `today` is the UTC date.
+    pub fn from_args(
+        a: &ArchiveArgs,
+        env_key: Option<String>,
+        today: NaiveDate,
+    ) -> Result<Self, ConfigError> {
+        let enrollment = parse_enrollment(&a.enrollment)?;
+        if a.concurrency == 0 || a.concurrency > 64 {
+            return Err(bad("--concurrency", "must be between 1 and 64"));
+        }
+        if a.max_pages == 0 {
+            return Err(bad("--max-pages", "must be at least 1"));
+        }
+        if a.request_timeout == 0 {
+            return Err(bad("--request-timeout", "must be at least 1 second"));
+        }
+        if !(5..=3600).contains(&a.lease_ttl) {
+            return Err(bad("--lease-ttl", "must be between 5 and 3600 seconds"));
+        }
+        if a.row_group_rows == 0 {
+            return Err(bad("--row-group-rows", "must be at least 1"));
+        }
+        if a.upload_part_bytes < 1024 * 1024 {
+            return Err(bad("--upload-part-bytes", "must be at least 1 MiB"));
+        }
+        let dest = check_dest(&a.dest)?;
+        let version = ApiVersion::from(a.api_version);
+        let range = a.from.as_deref().zip(a.to.as_deref());
+        let plans = plan_months(&a.months, &a.billing_periods, range, version, today)?;
+        let source = match &a.from_dir {
+            Some(dir) => {
+                if plans.len() != 1 || (a.months.len() + a.billing_periods.len()) != 1 {
+                    return Err(bad(
+                        "--from-dir",
+                        "replay needs exactly one --month or --billing-period",
+                    ));
+                }
+                if !dir.is_dir() {
+                    return Err(bad(
+                        "--from-dir",
+                        format!("{} is not a directory", dir.display()),
+                    ));
+                }
+                SourceSpec::Replay { dir: dir.clone() }
+            }
+            None => {
+                let key = load_api_key(a.api_key_file.as_ref(), env_key)?;
+                let base_url = parse_base_url(&a.base_url, a.allow_http)?;
+                let allowed_hosts = a
+                    .allow_next_link_hosts
+                    .iter()
+                    .map(|h| {
+                        let h = h.trim();
+                        if h.is_empty() || h.contains(['/', ':', '@', ' ']) {
+                            Err(bad(
+                                "--allow-next-link-host",
+                                format!("{h:?} is not a host name"),
+                            ))
+                        } else {
+                            Ok(h.to_ascii_lowercase())
+                        }
+                    })
+                    .collect::<Result<_, _>>()?;
+                let timeout = Duration::from_secs(a.request_timeout);
+                let retry = RetryConfig {
+                    max_retries: a.max_retries,
+                    base_delay: Duration::from_millis(a.retry_base_delay_ms.max(1)),
+                    ..RetryConfig::default()
+                };
+                SourceSpec::EaApi {
+                    key,
+                    http: HttpSettings {
+                        base_url,
+                        allowed_hosts,
+                        allow_http: a.allow_http,
+                        request_timeout: timeout,
+                        retry,
+                        max_pages: a.max_pages,
+                    },
+                }
+            }
+        };
+        let plans = plans
+            .into_iter()
+            .map(|(year, month, endpoint)| PartitionPlan {
+                key: PartitionKey {
+                    enrollment: enrollment.clone(),
+                    year,
+                    month,
+                },
+                month_from_rows: endpoint == Endpoint::Current,
+                endpoint,
+            })
+            .collect();
+        Ok(Self {
+            enrollment,
+            plans,
+            source,
+            api_version: version,
+            dest,
+            keep_raw: a.keep_raw,
+            skip_unchanged: a.skip_unchanged,
+            allow_shrink: a.allow_shrink,
+            lease_ttl: Duration::from_secs(a.lease_ttl),
+            concurrency: a.concurrency,
+            write: WriteSettings {
+                row_group_rows: a.row_group_rows,
+                part_bytes: a.upload_part_bytes,
+                ..WriteSettings::default()
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_checks() {
+        assert!(parse_base_url("https://consumption.azure.com", false).is_ok());
+        assert!(parse_base_url("ftp://x", false).is_err());
+        assert!(parse_base_url("https://u:p@x", false).is_err());
+        assert!(parse_base_url("not a url", false).is_err());
+        assert!(parse_base_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(parse_base_url("http://localhost:8080", false).is_ok());
+        let e = parse_base_url("http://consumption.azure.com", false).unwrap_err();
+        assert_eq!(e.flag, "--base-url");
+        assert!(e.reason.contains("--allow-http"), "{e}");
+        assert!(parse_base_url("http://consumption.azure.com", true).is_ok());
+    }
+}

@@ -1,0 +1,86 @@
+//! The sources as peers: one [`Source`] per run, built from its [`SourceSpec`], opened once per
+//! month into a stream of raw pages. The orchestration asks only "the pages of this month";
+//! which API, paging scheme or file layout produces them is decided here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::http::{HttpSettings, HttpSource};
+use super::{ApiKey, Endpoint, PageStream, SourceError, replay};
+
+/// A source as configured (checked, nothing opened).
+#[derive(Debug, Clone)]
+pub enum SourceSpec {
+    /// The EA Reporting API over HTTP.
+    EaApi {
+        /// The key.
+        key: ApiKey,
+        /// HTTP settings.
+        http: HttpSettings,
+    },
+    /// Page files saved earlier (`--from-dir`).
+    Replay {
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+/// A run's source, ready to open months.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The EA Reporting API over HTTP.
+    EaApi(Arc<HttpSource>),
+    /// Page files saved earlier.
+    Replay(PathBuf),
+}
+
+/// What one month asks of the source.
+#[derive(Debug, Clone)]
+pub struct MonthRequest<'a> {
+    /// Enrollment number.
+    pub enrollment: &'a str,
+    /// The EA endpoint of the month (sources that are not the EA API ignore it).
+    pub endpoint: &'a Endpoint,
+    /// The `ETag` of the month's current object, for a conditional first request.
+    pub if_none_match: Option<String>,
+}
+
+/// One month's pages, in order.
+pub struct Pages {
+    /// The pages.
+    pub stream: PageStream,
+    /// Where they come from, for the file metadata and logs (a URL without secrets, or
+    /// `replay`).
+    pub label: String,
+}
+
+impl Source {
+    /// Builds the source: the HTTP client for an API, nothing for a replay.
+    pub fn new(spec: &SourceSpec) -> Result<Self, String> {
+        Ok(match spec {
+            SourceSpec::EaApi { key, http } => {
+                Source::EaApi(Arc::new(HttpSource::new(key, http.clone())?))
+            }
+            SourceSpec::Replay { dir } => Source::Replay(dir.clone()),
+        })
+    }
+
+    /// The label replayed pages carry in the file metadata.
+    pub const REPLAY: &'static str = "replay";
+
+    /// Opens one month's pages.
+    pub fn open(&self, req: &MonthRequest<'_>) -> Result<Pages, SourceError> {
+        match self {
+            Source::EaApi(client) => {
+                let first = req.endpoint.url(client.base_url(), req.enrollment);
+                let label = first.to_string();
+                let stream = client.clone().pages(first, req.if_none_match.clone());
+                Ok(Pages { stream, label })
+            }
+            Source::Replay(dir) => Ok(Pages {
+                stream: replay::pages(dir)?,
+                label: Self::REPLAY.to_string(),
+            }),
+        }
+    }
+}
