@@ -7,8 +7,8 @@
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Decimal128Type;
-use ea_usage_archiver::decode::decimal::format_scaled;
 use ea_usage_archiver::decode::decode_page;
+use ea_usage_archiver::money::format_scaled;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()

@@ -203,7 +203,7 @@ fn sim_totals(args: &SimTotalsArgs) -> i32 {
         let (rows, total) = sim::data::month_totals(&spec);
         out.insert(
             m.clone(),
-            serde_json::json!({"rows": rows, "cost_total": crate::decode::decimal::format_scaled(total)}),
+            serde_json::json!({"rows": rows, "cost_total": crate::money::format_scaled(total)}),
         );
     }
     println!("{}", serde_json::Value::Object(out));

@@ -28,6 +28,7 @@ pub mod decode;
 pub mod error;
 pub mod json;
 pub mod logging;
+pub mod money;
 pub mod progress;
 pub mod schema;
 pub mod sim;

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::cancel::Signal;
 use crate::decode::DecodeStats;
-use crate::decode::decimal::format_scaled;
 use crate::error::RunError;
+use crate::money::format_scaled;
 use crate::sink::PartitionKey;
 
 /// Result of one partition.

@@ -161,23 +161,10 @@ fn parse_exponent(s: &[u8]) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-/// Formats a scaled decimal as plain text with 18 fractional digits trimmed of trailing zeros.
-pub fn format_scaled(v: i128) -> String {
-    let scale = DECIMAL_SCALE as u32;
-    let div = 10i128.pow(scale);
-    let (sign, abs) = if v < 0 { ("-", -v) } else { ("", v) };
-    let int = abs / div;
-    let frac = abs % div;
-    if frac == 0 {
-        return format!("{sign}{int}");
-    }
-    let frac = format!("{:0width$}", frac, width = scale as usize);
-    format!("{sign}{int}.{}", frac.trim_end_matches('0'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::format_scaled;
     use proptest::prelude::*;
 
     proptest! {

@@ -74,14 +74,13 @@ impl DecodeStats {
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The body is not the JSON page the API documents.
-    #[error(
-        "page {page} is not a valid usage-details JSON page ({reason}); body starts with: {snippet}"
-    )]
+    #[error("page {page} is not a valid usage-details JSON page; body starts with: {snippet}")]
     Malformed {
         /// 1-based page number.
         page: u64,
         /// What was wrong.
-        reason: String,
+        #[source]
+        source: crate::json::envelope::EnvelopeError,
         /// The first bytes of the body, printable.
         snippet: String,
     },

@@ -39,9 +39,9 @@ pub fn decode_page_sized(
     enrollment: &str,
     hints: Option<Arc<SizeHints>>,
 ) -> Result<DecodedPage, DecodeError> {
-    let malformed = |reason: String| DecodeError::Malformed {
+    let malformed = |source| DecodeError::Malformed {
         page,
-        reason,
+        source,
         snippet: body_snippet(body, 200),
     };
     let mut builder = UsageBatchBuilder::with_hints(PAGE_ROWS, hints);
@@ -55,8 +55,7 @@ pub fn decode_page_sized(
         extra: &mut extra,
         fields: &mut fields,
     };
-    let envelope = envelope::read(body, |scan| read_rows(scan, &mut sink))
-        .map_err(|e| malformed(e.to_string()))?;
+    let envelope = envelope::read(body, |scan| read_rows(scan, &mut sink)).map_err(malformed)?;
     Ok(DecodedPage {
         batch: builder.finish(),
         stats,

@@ -402,7 +402,7 @@ impl Inner {
         }
         Err(LeaseError::Store(SinkError::Internal {
             object: self.dir.to_string(),
-            reason: "the lease kept changing while it was being taken".into(),
+            source: "the lease kept changing while it was being taken".into(),
         }))
     }
 

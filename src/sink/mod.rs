@@ -27,14 +27,15 @@ pub enum SinkError {
         reason: String,
     },
     /// The store refused an operation.
-    #[error("storage error on {object} in {store}: {reason}")]
+    #[error("storage error on {object} in {store}")]
     Store {
         /// The store URL (no credentials, no query).
         store: String,
         /// The object path.
         object: String,
         /// The store's error chain, with any signature or SAS token redacted.
-        reason: String,
+        #[source]
+        source: crate::text::RedactedError,
     },
     /// Parquet encoding failed.
     #[error("parquet encoding failed for {object}: {source}")]
@@ -45,51 +46,13 @@ pub enum SinkError {
         #[source]
         source: parquet::errors::ParquetError,
     },
-    /// A worker task died.
-    #[error("internal error while writing {object}: {reason}")]
+    /// A worker task died, or the writer stopped without its cause.
+    #[error("internal error while writing {object}")]
     Internal {
         /// The object path.
         object: String,
         /// What happened.
-        reason: String,
+        #[source]
+        source: crate::text::BoxError,
     },
-}
-
-/// Removes signature-bearing query values (SAS `sig`, AWS presigned parameters) from a message.
-pub fn redact_secrets(text: &str) -> String {
-    const KEYS: [&str; 5] = [
-        "sig=",
-        "X-Amz-Signature=",
-        "X-Amz-Credential=",
-        "X-Amz-Security-Token=",
-        "x-amz-security-token=",
-    ];
-    let mut out = text.to_string();
-    for key in KEYS {
-        let mut from = 0;
-        while let Some(pos) = out[from..].find(key) {
-            let start = from + pos + key.len();
-            let end = out[start..]
-                .find(|c: char| c == '&' || c == '"' || c == '\'' || c.is_whitespace() || c == ')')
-                .map_or(out.len(), |e| start + e);
-            out.replace_range(start..end, "REDACTED");
-            from = start + "REDACTED".len();
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_secrets;
-
-    #[test]
-    fn signatures_are_redacted() {
-        let msg = "Error performing PUT https://a.blob.core.windows.net/c/x?sv=2022&sig=abc%2Bdef&se=1 (status 403)";
-        let r = redact_secrets(msg);
-        assert!(!r.contains("abc%2Bdef"), "{r}");
-        assert!(r.contains("sig=REDACTED&se=1"), "{r}");
-        assert_eq!(redact_secrets("no secrets"), "no secrets");
-        assert!(!redact_secrets("X-Amz-Signature=deadbeef").contains("deadbeef"));
-    }
 }

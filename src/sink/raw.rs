@@ -45,14 +45,14 @@ impl RawArchive {
     pub async fn put_page(&self, number: u64, body: Bytes) -> Result<(), SinkError> {
         let path =
             layout::raw_staging_page_path(&self.lake.prefix, &self.key, &self.run_id, number);
-        let internal = |reason: String| SinkError::Internal {
+        let internal = |source: crate::text::BoxError| SinkError::Internal {
             object: path.to_string(),
-            reason,
+            source,
         };
         let compressed = tokio::task::spawn_blocking(move || zstd::encode_all(body.as_ref(), 3))
             .await
-            .map_err(|e| internal(e.to_string()))?
-            .map_err(|e| internal(format!("zstd: {e}")))?;
+            .map_err(|e| internal(e.into()))?
+            .map_err(|e| internal(e.into()))?;
         self.lake
             .store
             .put(&path, Bytes::from(compressed).into())

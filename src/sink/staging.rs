@@ -67,10 +67,13 @@ async fn clear_local(
     dir: &std::path::Path,
     runs: DeadRuns<'_>,
 ) -> Result<u64, SinkError> {
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot clear stale staged files")]
+    struct Clearing(#[source] std::io::Error);
     let err = |e: std::io::Error| SinkError::Store {
         store: lake.url.to_string(),
         object: dir.display().to_string(),
-        reason: format!("cannot clear stale staged files: {e}"),
+        source: crate::text::RedactedError::of(&Clearing(e)),
     };
     let mut entries = match tokio::fs::read_dir(dir).await {
         Ok(rd) => rd,

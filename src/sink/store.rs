@@ -43,11 +43,11 @@ impl Lake {
     }
 
     /// Wraps a store error with the store and object it concerns, secrets redacted.
-    pub fn error(&self, path: &Path, source: impl std::error::Error) -> SinkError {
+    pub fn error(&self, path: &Path, source: impl std::error::Error + 'static) -> SinkError {
         SinkError::Store {
             store: self.url.to_string(),
             object: path.to_string(),
-            reason: super::redact_secrets(&crate::text::error_chain(&source)),
+            source: crate::text::RedactedError::of(&source),
         }
     }
 }

@@ -181,6 +181,6 @@ pub async fn upload_loop(
     upload.abort().await;
     Err(SinkError::Internal {
         object,
-        reason: "upload aborted".into(),
+        source: "upload aborted: the encoder stopped before the last bytes".into(),
     })
 }

@@ -193,10 +193,10 @@ impl PartitionWriter {
         Err(self.failure().await)
     }
 
-    fn internal(&self, reason: impl std::fmt::Display) -> SinkError {
+    fn internal(&self, source: impl Into<crate::text::BoxError>) -> SinkError {
         SinkError::Internal {
             object: self.object.clone(),
-            reason: reason.to_string(),
+            source: source.into(),
         }
     }
 

@@ -13,7 +13,7 @@ use super::retry::{RetryConfig, is_retryable_status, server_wait};
 use super::trust::Trust;
 use super::{ApiKey, PageStream, RawPage, SourceError};
 use crate::json::envelope;
-use crate::text::{body_snippet, error_chain};
+use crate::text::body_snippet;
 
 /// Settings of the HTTP source.
 #[derive(Debug, Clone)]
@@ -110,7 +110,7 @@ impl HttpSource {
                     envelope::read_skipping_rows(&body).map_err(|e| SourceError::Malformed {
                         page: number,
                         origin: url.to_string(),
-                        reason: e.to_string(),
+                        source: e,
                         snippet: body_snippet(&body, 200),
                     })?;
                 let next = cursor
@@ -171,7 +171,7 @@ impl HttpSource {
         let transport = |e: reqwest::Error| SourceError::Transport {
             url: url.to_string(),
             attempts,
-            reason: error_chain(&e),
+            source: e.without_url(),
         };
         let mut request = self
             .client

@@ -95,18 +95,19 @@ pub enum SourceError {
         snippet: String,
     },
     /// Connection error or timeout, after retries.
-    #[error("request to {url} failed after {attempts} attempt(s): {reason}")]
+    #[error("request to {url} failed after {attempts} attempt(s)")]
     Transport {
-        /// Request URL.
+        /// Request URL (without secrets).
         url: String,
         /// Attempts made.
         attempts: u32,
-        /// The error chain, flattened.
-        reason: String,
+        /// The client's error, without its URL (which the message gives, redacted).
+        #[source]
+        source: reqwest::Error,
     },
     /// The body is not a usage-details page.
     #[error(
-        "page {page} from {origin} is not a valid usage-details JSON page ({reason}); body starts with: {snippet}"
+        "page {page} from {origin} is not a valid usage-details JSON page; body starts with: {snippet}"
     )]
     Malformed {
         /// 1-based page number.
@@ -114,7 +115,8 @@ pub enum SourceError {
         /// URL or file.
         origin: String,
         /// What was wrong.
-        reason: String,
+        #[source]
+        source: crate::json::envelope::EnvelopeError,
         /// First bytes of the body.
         snippet: String,
     },
@@ -143,12 +145,13 @@ pub enum SourceError {
         reason: String,
     },
     /// A replay file or directory could not be read.
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot read {path}")]
     Replay {
         /// File or directory.
         path: String,
         /// What went wrong.
-        reason: String,
+        #[source]
+        source: crate::text::BoxError,
     },
 }
 

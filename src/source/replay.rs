@@ -14,7 +14,7 @@ use super::{PageStream, RawPage, SourceError};
 pub fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     let err = |e: std::io::Error| SourceError::Replay {
         path: dir.display().to_string(),
-        reason: e.to_string(),
+        source: e.into(),
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(err)?
@@ -27,12 +27,12 @@ pub fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     files.sort();
     check_no_duplicate_pages(&files).map_err(|reason| SourceError::Replay {
         path: dir.display().to_string(),
-        reason,
+        source: reason.into(),
     })?;
     if files.is_empty() {
         return Err(SourceError::Replay {
             path: dir.display().to_string(),
-            reason: "no page files (*.json or *.json.zst) in the directory".into(),
+            source: "no page files (*.json or *.json.zst) in the directory".into(),
         });
     }
     Ok(files)
@@ -104,22 +104,25 @@ impl Drop for PooledBody {
 
 /// Reads one page file, decompressing `.zst`, into a buffer of `pool`.
 pub fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Bytes, SourceError> {
-    let err = |reason: String| SourceError::Replay {
+    let err = |source: crate::text::BoxError| SourceError::Replay {
         path: path.display().to_string(),
-        reason,
+        source,
     };
     let mut buf = pool.take();
-    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| err(e.into()))?;
     if path.extension().is_some_and(|e| e == "zst") {
         zstd::stream::read::Decoder::new(file)
             .and_then(|mut d| d.read_to_end(&mut buf))
-            .map_err(|e| err(format!("not a valid zstd file: {e}")))?;
+            .map_err(|e| {
+                #[derive(Debug, thiserror::Error)]
+                #[error("not a valid zstd file")]
+                struct NotZstd(#[source] std::io::Error);
+                err(NotZstd(e).into())
+            })?;
     } else {
         let len = file.metadata().map_or(0, |m| m.len() as usize);
         buf.reserve(len.saturating_add(1));
-        (&file)
-            .read_to_end(&mut buf)
-            .map_err(|e| err(e.to_string()))?;
+        (&file).read_to_end(&mut buf).map_err(|e| err(e.into()))?;
     }
     Ok(Bytes::from_owner(PooledBody {
         buf,
@@ -139,7 +142,7 @@ pub fn pages(dir: &Path) -> Result<PageStream, SourceError> {
                 .await
                 .map_err(|e| SourceError::Replay {
                     path: "<replay reader>".into(),
-                    reason: e.to_string(),
+                    source: e.into(),
                 })??;
             Ok(RawPage {
                 number: i as u64 + 1,

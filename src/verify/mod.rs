@@ -11,7 +11,7 @@ use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use serde::Serialize;
 
 use crate::batch::months::month_days;
-use crate::decode::decimal::format_scaled;
+use crate::money::format_scaled;
 use crate::schema::{DECIMAL_PRECISION, DECIMAL_SCALE};
 use crate::sink::Lake;
 use crate::sink::layout::DATA_FILE;

@@ -1,7 +1,7 @@
 //! `verify` recomputes each partition against its metadata and finds strays;
 //! `--skip-unchanged` keeps a month whose page-1 ETag has not changed.
 
-use ea_usage_archiver::decode::decimal::format_scaled;
+use ea_usage_archiver::money::format_scaled;
 use ea_usage_archiver::schema::arrow_schema;
 use ea_usage_archiver::sim::SimConfig;
 use ea_usage_archiver::sim::data::month_totals;
