@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it:
-#   formatting and lints; the Python virtualenv (readers, emulator clients); the S3 (moto) and
+#   the pinned toolchain; formatting, lints, docs (warnings denied) and unused dependencies;
+#   the Python virtualenv (readers, emulator clients); the S3 (moto) and
 #   Azure Blob (Azurite) emulators on 127.0.0.1; unit, property and integration tests (the
 #   integration tests run the real binary against the built-in EA API simulator and every
 #   destination); the lake read back by Spark, DataFusion, DuckDB and pyarrow; the DDL and
@@ -15,7 +16,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== toolchain"
+echo "== toolchain (rust-toolchain.toml)"
+want=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+if command -v rustup >/dev/null && ! rustup toolchain list | grep -q "^$want-"; then
+    # No toolchain can be downloaded here: use the installed stable one if it is that version.
+    if rustc +stable --version 2>/dev/null | grep -q "^rustc $want "; then
+        rustup toolchain link "$want" "$(rustc +stable --print sysroot)"
+    else
+        echo "toolchain $want is not installed and stable is $(rustc +stable --version 2>/dev/null)" >&2
+        exit 1
+    fi
+fi
 cargo --version
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
@@ -24,6 +35,14 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
+
+echo "== cargo doc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
+
+echo "== unused dependencies (cargo-machete)"
+tools=${EAUA_TOOLS:-$HOME/.cache/ea-usage-archiver/tools}  # kept between runs, like the build cache
+[[ -x $tools/bin/cargo-machete ]] || cargo install --locked --quiet cargo-machete@0.9.2 --root "$tools"
+"$tools/bin/cargo-machete"
 
 echo "== python virtualenv"
 bash scripts/python-env.sh

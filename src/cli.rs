@@ -138,7 +138,7 @@ pub struct ArchiveArgs {
     /// Last usage day of a custom range, YYYY-MM-DD.
     #[arg(long, value_name = "YYYY-MM-DD", requires = "from")]
     pub to: Option<String>,
-    /// Lake destination: a path, file://, s3://, az://, azure://, abfs[s]:// or https:// URL.
+    /// Lake destination: a path, file://, s3://, az://, azure://, abfs(s):// or https:// URL.
     #[arg(long, default_value = defaults::DEST)]
     pub dest: String,
     /// API version.
@@ -153,7 +153,7 @@ pub struct ArchiveArgs {
     /// Replay page files (*.json, *.json.zst) from this directory instead of calling the API.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["from", "to"])]
     pub from_dir: Option<PathBuf>,
-    /// Also store every page fetched, compressed, under <dest>/_raw/.
+    /// Also store every page fetched, compressed, under `<dest>/_raw/`.
     #[arg(long)]
     pub keep_raw: bool,
     /// Send the stored page-1 ETag (If-None-Match) and leave a month the API reports unchanged.

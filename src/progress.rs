@@ -56,10 +56,12 @@ pub struct LogWriter;
 
 impl Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The whole line or an error: a short write would cut a log line.
         match bars() {
-            Some(multi) => multi.suspend(|| std::io::stderr().write(buf)),
-            None => std::io::stderr().write(buf),
+            Some(multi) => multi.suspend(|| std::io::stderr().write_all(buf))?,
+            None => std::io::stderr().write_all(buf)?,
         }
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

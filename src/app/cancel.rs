@@ -128,6 +128,7 @@ pub fn on_signals() -> std::io::Result<Cancel> {
                         "error: second signal ({}); exiting at once without cleanup",
                         got.name()
                     );
+                    #[allow(clippy::disallowed_methods)] // the one exit that must not wait
                     std::process::exit(s.exit_code());
                 }
             }

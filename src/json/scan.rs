@@ -202,7 +202,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Reads one whole value. Strings and numbers, nearly every value of a page, are read
-    /// inline; the rest goes through [`value_at`](Self::value_at).
+    /// inline; the rest goes through `value_at`.
     #[inline(always)]
     pub fn value(&mut self) -> Result<Raw<'a>, ScanError> {
         match self.peek() {
