@@ -10,6 +10,7 @@ mod failures;
 mod inputs;
 mod logs;
 mod memory;
+mod recorded;
 mod replay;
 mod safety;
 mod stores;
