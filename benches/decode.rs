@@ -4,10 +4,10 @@
 //! `cargo bench --bench decode`; CI runs it once as a smoke test (`-- --test`).
 
 use divan::counter::{BytesCount, ItemsCount};
+use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::decode::decode_page;
-use ea_usage_archiver::decode::tags::parse_tags;
+use ea_usage_archiver::decode::parse_tags;
 use ea_usage_archiver::sim::data::{MonthSpec, row_json};
-use ea_usage_archiver::source::ApiVersion;
 
 fn main() {
     divan::main();
@@ -46,7 +46,7 @@ fn decode_1000_row_page(bencher: divan::Bencher) {
 ])]
 fn tags(tags: &str) -> usize {
     match parse_tags(divan::black_box(tags)) {
-        ea_usage_archiver::decode::tags::Tags::Map(m) => m.len(),
+        ea_usage_archiver::decode::Tags::Map(m) => m.len(),
         _ => 0,
     }
 }

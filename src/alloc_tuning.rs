@@ -6,7 +6,7 @@
 //! mmap threshold returns each page buffer to the OS, and two arenas bound the spread.
 
 /// Applies the settings; call once at startup, before threads start.
-pub fn tune() {
+pub(crate) fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before any other thread exists.
     unsafe {
@@ -23,7 +23,7 @@ pub fn tune() {
 /// each row group, when the encoders' buffers have just been freed, keeps that from building up:
 /// measured 56.8 -> 52.8 MiB for a 1M-row month and 62.2 -> 57.0 MiB for a 10M-row month, for
 /// about 2% of wall time (BENCHMARKS.md).
-pub fn release_free_memory() {
+pub(crate) fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns unused pages of the allocator's own arenas to the OS.
     unsafe {

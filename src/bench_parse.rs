@@ -78,7 +78,7 @@ struct Page<'a> {
 }
 
 /// Parses every page file in `dir`; returns the number of rows.
-pub fn parse_dir(dir: &Path) -> Result<u64, String> {
+pub(crate) fn parse_dir(dir: &Path) -> Result<u64, String> {
     let files = crate::source::replay::list_page_files(dir).map_err(|e| e.to_string())?;
     let pool = std::sync::Arc::new(crate::source::replay::BufferPool::default());
     let mut rows = 0u64;

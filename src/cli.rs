@@ -1,4 +1,4 @@
-//! Command-line flags (clap). Turned into a checked [`crate::config::ArchiveConfig`] before any I/O.
+//! Command-line flags (clap). Turned into a checked config (`config`) before any I/O.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,15 +52,19 @@ pub enum LogFormat {
 pub enum Command {
     /// Archive one or more months of an enrollment into the lake.
     Archive(ArchiveArgs),
+    #[cfg(feature = "sim")]
     /// Serve a deterministic EA API simulator on a local address.
     Simulate(SimulateArgs),
+    #[cfg(feature = "sim")]
     /// Start the simulator in-process and archive a few months into ./lake.
     Demo(DemoArgs),
+    #[cfg(feature = "sim")]
     /// Parse every page of a directory with a typed serde struct, single-threaded (benchmark floor).
     #[command(hide = true)]
     BenchParse(BenchParseArgs),
     /// Check every partition of a lake against its own metadata and report stray files.
     Verify(VerifyArgs),
+    #[cfg(feature = "sim")]
     /// Print the simulator's own row counts and exact cost totals as JSON (for tests).
     #[command(hide = true)]
     SimTotals(SimTotalsArgs),

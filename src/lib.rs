@@ -4,35 +4,62 @@
 //! # Layout
 //!
 //! ```text
-//! cli / config ──► app (orchestration: concurrency over months, run summary)
-//!                      │
-//!   source ──► decode ──► batch ──► sink
-//!   (HTTP, paging,   (JSON page → typed   (fixed Arrow   (Parquet encoding, Hive paths,
-//!    retries, replay  values, tags → map,  schema,        object_store upload, atomic
-//!    from files)      exact decimals)      builders)      commit, raw pages)
+//! main ─► binary ─► cli (clap flags) ─► commands ─► config (one checked config per command)
+//!                                          │
+//!                                          ▼
+//!                       app (months at once, one job per month, run summary, signals)
+//!                                          │
+//!   source ──────────► decode ──────────► batch ──────────► sink
+//!   (Source: EA API    (page envelope →   (fixed Arrow     (lease, Parquet encoding,
+//!    paging, retries,   typed values,      schema,          upload staged until the
+//!    replay; json::     tags → map,        builders,        commit decision, Hive
+//!    envelope)          exact decimals)    months)          paths, raw pages, read)
 //! ```
 //!
+//! Follow one month from flag to committed object top to bottom: `cli::ArchiveArgs` →
+//! `config::ArchiveConfig` (`config::months` plans the months) → `app::run_archive` →
+//! `app::job` (lease, `source::Source::open`, decode ahead, `sink::PartitionWriter`, the commit
+//! decision in `app::commit`) → `sink::upload` (`complete` makes the object visible).
+//!
+//! Where new work goes: a new **source** is a variant of `source::SourceSpec`/`source::Source`
+//! whose `open` yields the month's pages; a new page **format** gets its decoder in `decode`
+//! beside the JSON one, into the same `batch` builders; a new **command** is a module in
+//! `commands`, its flags in `cli` and its checked config in `config`.
+//!
 //! `source` never imports `decode`, `batch` or `sink`; `sink` never imports `source`. The middle
-//! (`decode`, `batch`, `schema`, `sink::layout`) is pure and unit-tested. `sim` is the built-in
-//! EA API simulator used by `simulate`, `demo` and the tests.
+//! (`json`, `decode`, `batch`, `schema`, `money`, `sink::layout`, `app::commit`) is pure and
+//! unit-tested. `sim` (feature `sim`, on by default) is the built-in EA API simulator used by
+//! `simulate`, `demo` and the tests.
+//!
+//! # Public surface
+//!
+//! The binary's entry ([`binary::main`]), its flags ([`cli`]) and commands ([`commands::run`]);
+//! the lake's schema ([`schema`]), the page decoder ([`decode`]) and exact money text
+//! ([`money`]) for programs that read pages or the lake; the exit codes ([`error::exit`]); and,
+//! with the `sim` feature, the simulator ([`sim`]). Everything else is internal.
 #![warn(missing_docs)]
 
-pub mod alloc_tuning;
-pub mod app;
-pub mod batch;
-pub mod bench_parse;
+pub(crate) mod alloc_tuning;
+pub(crate) mod app;
+pub(crate) mod batch;
+#[cfg(feature = "sim")]
+pub(crate) mod bench_parse;
+pub mod binary;
 pub mod cli;
 pub mod commands;
-pub mod config;
+pub(crate) mod config;
 pub mod decode;
 pub mod error;
-pub mod json;
-pub mod logging;
+pub(crate) mod json;
+pub(crate) mod logging;
 pub mod money;
-pub mod progress;
+pub(crate) mod progress;
 pub mod schema;
+#[cfg(feature = "sim")]
 pub mod sim;
-pub mod sink;
-pub mod source;
-pub mod text;
-pub mod verify;
+pub(crate) mod sink;
+pub(crate) mod source;
+pub(crate) mod text;
+pub(crate) mod verify;
+
+pub use source::endpoint::ApiVersion;

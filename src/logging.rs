@@ -7,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 use crate::cli::LogFormat;
 
 /// Installs the global subscriber.
-pub fn init(format: LogFormat) {
+pub(crate) fn init(format: LogFormat) {
     crate::progress::init(format == LogFormat::Text);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

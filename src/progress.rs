@@ -12,7 +12,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 static BARS: OnceLock<Option<MultiProgress>> = OnceLock::new();
 
 /// Turns bars on when stderr is a terminal and `enabled` (text logs); call once at startup.
-pub fn init(enabled: bool) {
+pub(crate) fn init(enabled: bool) {
     let _ = BARS.set((enabled && std::io::stderr().is_terminal()).then(MultiProgress::new));
 }
 
@@ -21,7 +21,7 @@ fn bars() -> Option<&'static MultiProgress> {
 }
 
 /// A month's bar; cleared from the screen when dropped, whether the month succeeded or not.
-pub struct MonthBar(ProgressBar);
+pub(crate) struct MonthBar(ProgressBar);
 
 impl Drop for MonthBar {
     fn drop(&mut self) {
@@ -30,7 +30,7 @@ impl Drop for MonthBar {
 }
 
 /// A bar for one month, or `None` when bars are off.
-pub fn month_bar(label: &str) -> Option<MonthBar> {
+pub(crate) fn month_bar(label: &str) -> Option<MonthBar> {
     let multi = bars()?;
     let bar = multi.add(ProgressBar::new_spinner());
     bar.set_style(
@@ -43,7 +43,7 @@ pub fn month_bar(label: &str) -> Option<MonthBar> {
 }
 
 /// Updates a month's bar after a page.
-pub fn page_done(bar: Option<&MonthBar>, pages: u64, rows: u64, page_rows: u64) {
+pub(crate) fn page_done(bar: Option<&MonthBar>, pages: u64, rows: u64, page_rows: u64) {
     if let Some(MonthBar(bar)) = bar {
         bar.inc(page_rows);
         bar.set_message(format!("{pages} pages, {rows} rows"));
@@ -52,7 +52,7 @@ pub fn page_done(bar: Option<&MonthBar>, pages: u64, rows: u64, page_rows: u64) 
 
 /// stderr, with the bars suspended while each log line is written.
 #[derive(Clone, Copy, Default)]
-pub struct LogWriter;
+pub(crate) struct LogWriter;
 
 impl Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

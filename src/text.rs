@@ -2,7 +2,7 @@
 //! and printable body snippets.
 
 /// An error and its sources on one line, `outer: inner: innermost`.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -17,10 +17,10 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Any error, boxed, as a cause.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Removes signature-bearing query values (SAS `sig`, AWS presigned parameters) from a message.
-pub fn redact_secrets(text: &str) -> String {
+pub(crate) fn redact_secrets(text: &str) -> String {
     const KEYS: [&str; 5] = [
         "sig=",
         "X-Amz-Signature=",
@@ -84,7 +84,7 @@ impl std::error::Error for RedactedError {
 }
 
 /// The first `max` bytes of a body as one printable, quoted line.
-pub fn body_snippet(body: &[u8], max: usize) -> String {
+pub(crate) fn body_snippet(body: &[u8], max: usize) -> String {
     let head = &body[..body.len().min(max)];
     let text = String::from_utf8_lossy(head);
     let mut out: String = text

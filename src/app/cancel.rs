@@ -41,19 +41,19 @@ impl Signal {
 
 /// A handle every month checks: has the run been cancelled, and by which signal?
 #[derive(Debug, Clone)]
-pub struct Cancel {
+pub(crate) struct Cancel {
     rx: watch::Receiver<Option<Signal>>,
 }
 
 /// The sending side of a [`Cancel`].
 #[derive(Debug)]
-pub struct CancelTrigger {
+pub(crate) struct CancelTrigger {
     tx: watch::Sender<Option<Signal>>,
 }
 
 impl CancelTrigger {
     /// Cancels the run (the first signal wins).
-    pub fn cancel(&self, signal: Signal) {
+    pub(crate) fn cancel(&self, signal: Signal) {
         self.tx.send_if_modified(|s| {
             if s.is_none() {
                 *s = Some(signal);
@@ -66,27 +66,19 @@ impl CancelTrigger {
 }
 
 /// A new cancellation pair.
-pub fn pair() -> (CancelTrigger, Cancel) {
+pub(crate) fn pair() -> (CancelTrigger, Cancel) {
     let (tx, rx) = watch::channel(None);
     (CancelTrigger { tx }, Cancel { rx })
 }
 
 impl Cancel {
-    /// A handle that is never cancelled.
-    pub fn never() -> Self {
-        let (trigger, cancel) = pair();
-        // Keep the sender alive for the life of the process, so `cancelled` pends forever.
-        std::mem::forget(trigger);
-        cancel
-    }
-
     /// The signal, if the run has been cancelled.
-    pub fn signal(&self) -> Option<Signal> {
+    pub(crate) fn signal(&self) -> Option<Signal> {
         *self.rx.borrow()
     }
 
     /// Resolves with the signal once the run is cancelled.
-    pub async fn cancelled(&self) -> Signal {
+    pub(crate) async fn cancelled(&self) -> Signal {
         let mut rx = self.rx.clone();
         loop {
             if let Some(s) = *rx.borrow_and_update() {
@@ -101,7 +93,7 @@ impl Cancel {
 
 /// Listens for SIGTERM and SIGINT for the rest of the process: the first cancels the returned
 /// handle, the second exits the process at once.
-pub fn on_signals() -> std::io::Result<Cancel> {
+pub(crate) fn on_signals() -> std::io::Result<Cancel> {
     use tokio::signal::unix::{SignalKind, signal};
     let (trigger, cancel) = pair();
     let mut term = signal(SignalKind::terminate())?;

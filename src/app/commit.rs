@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 /// What the month's current object says about itself (its footer metadata).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CurrentVersion {
+pub(crate) struct CurrentVersion {
     /// `row_count`.
     pub rows: Option<u64>,
     /// `pulled_at` (RFC 3339, UTC, as this tool writes it).
@@ -16,7 +16,7 @@ pub struct CurrentVersion {
 
 impl CurrentVersion {
     /// From the archiver's key-value metadata (prefix stripped).
-    pub fn from_metadata(kv: &BTreeMap<String, String>) -> Self {
+    pub(crate) fn from_metadata(kv: &BTreeMap<String, String>) -> Self {
         Self {
             rows: kv.get("row_count").and_then(|v| v.parse().ok()),
             pulled_at: kv.get("pulled_at").cloned(),
@@ -27,7 +27,7 @@ impl CurrentVersion {
 
 /// The version about to be committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewVersion<'a> {
+pub(crate) struct NewVersion<'a> {
     /// Rows in it.
     pub rows: u64,
     /// When its pull started (RFC 3339, UTC).
@@ -36,7 +36,7 @@ pub struct NewVersion<'a> {
 
 /// What to do with the new version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Replace the month with it.
     Commit,
     /// Keep the current object: the new one is much smaller (`--allow-shrink` overrides).
@@ -58,7 +58,7 @@ pub enum Decision {
 
 /// The shrink guard: a month that holds rows is never replaced by a version with no rows, or
 /// with fewer than half of them, unless `allow_shrink`. A month with no object is never refused.
-pub fn decide(
+pub(crate) fn decide(
     current: Option<&CurrentVersion>,
     new: &NewVersion<'_>,
     allow_shrink: bool,

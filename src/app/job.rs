@@ -44,10 +44,10 @@ use crate::sink::{Lake, PartitionKey, PartitionWriter, WriteSettings};
 use crate::source::paging::Chain;
 use crate::source::{ApiVersion, MonthRequest, PageStream, Pages, Source, SourceError};
 
-pub use crate::sink::read::META_PREFIX;
+pub(crate) use crate::sink::read::META_PREFIX;
 
 /// What every partition of a run shares.
-pub struct JobContext {
+pub(crate) struct JobContext {
     /// Run id.
     pub run_id: String,
     /// The lake.
@@ -74,7 +74,7 @@ pub struct JobContext {
 
 /// Archives one partition.
 #[tracing::instrument(skip_all, fields(enrollment = %plan.key.enrollment, month = %plan.key.month_label()))]
-pub async fn archive_partition(
+pub(crate) async fn archive_partition(
     ctx: &JobContext,
     plan: &PartitionPlan,
 ) -> Result<PartitionReport, RunError> {

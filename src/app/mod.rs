@@ -1,10 +1,10 @@
 //! Orchestration: builds the source and the lake from a checked config, archives partitions
 //! concurrently (bounded by `--concurrency`), and assembles the run summary.
 
-pub mod cancel;
-pub mod commit;
-pub mod job;
-pub mod summary;
+pub(crate) mod cancel;
+pub(crate) mod commit;
+pub(crate) mod job;
+pub(crate) mod summary;
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -17,19 +17,22 @@ use crate::config::ArchiveConfig;
 use crate::error::RunError;
 use crate::sink::open_lake;
 use crate::source::Source;
-pub use cancel::Cancel;
+pub(crate) use cancel::Cancel;
 use job::{JobContext, archive_partition};
-pub use summary::{PartitionReport, RunSummary};
+pub(crate) use summary::{PartitionReport, RunSummary};
 
 /// A new run id: UTC timestamp plus 32 random bits, e.g. `20261123T120000Z-1a2b3c4d`.
-pub fn new_run_id() -> String {
+pub(crate) fn new_run_id() -> String {
     let rand = RandomState::new().hash_one(std::time::SystemTime::now()) as u32;
     format!("{}-{rand:08x}", Utc::now().format("%Y%m%dT%H%M%SZ"))
 }
 
 /// Archives every partition of `cfg`. Returns the summary; a run-level failure (bad
 /// destination, HTTP client) is an `Err`. Partition failures are in the summary.
-pub async fn run_archive(cfg: ArchiveConfig, cancel: Cancel) -> Result<RunSummary, RunError> {
+pub(crate) async fn run_archive(
+    cfg: ArchiveConfig,
+    cancel: Cancel,
+) -> Result<RunSummary, RunError> {
     let run_id = new_run_id();
     let span = tracing::info_span!("run", run_id = %run_id);
     run_with_id(cfg, run_id, cancel).instrument(span).await

@@ -10,7 +10,7 @@ use crate::sink::PartitionKey;
 
 /// Result of one partition.
 #[derive(Debug, Clone, Serialize)]
-pub struct PartitionReport {
+pub(crate) struct PartitionReport {
     /// Enrollment.
     pub enrollment: String,
     /// `YYYY-MM`.
@@ -51,7 +51,7 @@ pub struct PartitionReport {
 
 impl PartitionReport {
     /// A successful partition.
-    pub fn ok(
+    pub(crate) fn ok(
         key: &PartitionKey,
         stats: &DecodeStats,
         pages: u64,
@@ -79,7 +79,7 @@ impl PartitionReport {
     }
 
     /// A partition left as it was because the API reported no change (`--skip-unchanged`).
-    pub fn unchanged(
+    pub(crate) fn unchanged(
         key: &PartitionKey,
         path: String,
         previous: std::collections::BTreeMap<String, String>,
@@ -106,7 +106,7 @@ impl PartitionReport {
     }
 
     /// A partition that did not commit: `cancelled`, `refused` or `failed`, by the error.
-    pub fn from_error(key: &PartitionKey, e: &RunError) -> Self {
+    pub(crate) fn from_error(key: &PartitionKey, e: &RunError) -> Self {
         let mut report = Self::failed(key, e.chain(), e.exit_code());
         match e {
             RunError::Cancelled(_) => report.status = "cancelled",
@@ -125,7 +125,7 @@ impl PartitionReport {
     }
 
     /// A failed partition.
-    pub fn failed(key: &PartitionKey, error: String, exit_code: i32) -> Self {
+    pub(crate) fn failed(key: &PartitionKey, error: String, exit_code: i32) -> Self {
         Self {
             enrollment: key.enrollment.clone(),
             month: key.month_label(),
@@ -149,7 +149,7 @@ impl PartitionReport {
 
 /// The whole run.
 #[derive(Debug, Clone, Serialize)]
-pub struct RunSummary {
+pub(crate) struct RunSummary {
     /// Run id (also in every file's metadata).
     pub run_id: String,
     /// Lake URL.
@@ -169,7 +169,7 @@ pub struct RunSummary {
 impl RunSummary {
     /// The exit code: the signal's when the run was cancelled, else 0 or the code of the first
     /// failed partition.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         if let Some(signal) = self.cancelled_by {
             return signal.exit_code();
         }
@@ -181,7 +181,7 @@ impl RunSummary {
 }
 
 /// Peak resident set size of this process, from `/proc/self/status` (`VmHWM`).
-pub fn peak_rss_bytes() -> Option<u64> {
+pub(crate) fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

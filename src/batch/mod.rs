@@ -3,7 +3,7 @@
 //! The decoder appends each field as soon as it sees it and calls [`UsageBatchBuilder::end_row`]
 //! once per row, which fills every column the row did not carry with a null. Pure: no I/O.
 
-pub mod months;
+pub(crate) mod months;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,7 +35,7 @@ enum ColumnBuilder {
 /// data instead of up to twice it from doubling; which matters for every batch in flight.
 /// Shared by the pages of one month; a stale or racy value only costs a regrowth.
 #[derive(Debug)]
-pub struct SizeHints {
+pub(crate) struct SizeHints {
     text: [AtomicUsize; NUM_COLUMNS],
     map_values: [AtomicUsize; NUM_COLUMNS],
 }
@@ -132,7 +132,7 @@ impl ColumnBuilder {
 }
 
 /// Builds one `RecordBatch` of the lake schema, a field at a time.
-pub struct UsageBatchBuilder {
+pub(crate) struct UsageBatchBuilder {
     schema: SchemaRef,
     columns: Vec<ColumnBuilder>,
     hints: Option<Arc<SizeHints>>,
@@ -145,13 +145,14 @@ const _: () = assert!(NUM_COLUMNS <= 64, "the seen-mask holds at most 64 columns
 
 impl UsageBatchBuilder {
     /// A builder sized for `capacity` rows.
-    pub fn with_capacity(capacity: usize) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self::with_hints(capacity, None)
     }
 
     /// A builder sized for `capacity` rows, its text columns sized by `hints` (which
     /// [`finish`](Self::finish) updates).
-    pub fn with_hints(capacity: usize, hints: Option<Arc<SizeHints>>) -> Self {
+    pub(crate) fn with_hints(capacity: usize, hints: Option<Arc<SizeHints>>) -> Self {
         let columns = schema::COLUMNS
             .iter()
             .enumerate()
@@ -175,7 +176,7 @@ impl UsageBatchBuilder {
     }
 
     /// Whether column `col` already has a value in the current row.
-    pub fn has_value(&self, col: usize) -> bool {
+    pub(crate) fn has_value(&self, col: usize) -> bool {
         self.seen & (1 << col) != 0
     }
 
@@ -185,7 +186,7 @@ impl UsageBatchBuilder {
     }
 
     /// Appends an Int64 value (or null) to column `col`.
-    pub fn append_i64(&mut self, col: usize, v: Option<i64>) {
+    pub(crate) fn append_i64(&mut self, col: usize, v: Option<i64>) {
         self.mark(col);
         match &mut self.columns[col] {
             ColumnBuilder::Int64(b) => b.append_option(v),
@@ -194,7 +195,7 @@ impl UsageBatchBuilder {
     }
 
     /// Appends a string (or null) to column `col`.
-    pub fn append_str(&mut self, col: usize, v: Option<&str>) {
+    pub(crate) fn append_str(&mut self, col: usize, v: Option<&str>) {
         self.mark(col);
         match &mut self.columns[col] {
             ColumnBuilder::Utf8(b) => b.append_option(v),
@@ -203,7 +204,7 @@ impl UsageBatchBuilder {
     }
 
     /// Appends a decimal scaled by 10^18 (or null) to column `col`.
-    pub fn append_decimal(&mut self, col: usize, v: Option<i128>) {
+    pub(crate) fn append_decimal(&mut self, col: usize, v: Option<i128>) {
         self.mark(col);
         match &mut self.columns[col] {
             ColumnBuilder::Decimal(b) => b.append_option(v),
@@ -212,7 +213,7 @@ impl UsageBatchBuilder {
     }
 
     /// Appends a date as days since the epoch (or null) to column `col`.
-    pub fn append_date(&mut self, col: usize, v: Option<i32>) {
+    pub(crate) fn append_date(&mut self, col: usize, v: Option<i32>) {
         self.mark(col);
         match &mut self.columns[col] {
             ColumnBuilder::Date(b) => b.append_option(v),
@@ -221,7 +222,7 @@ impl UsageBatchBuilder {
     }
 
     /// Appends a map (or, with `None`, a null map) to column `col`.
-    pub fn append_map<'e, I>(&mut self, col: usize, entries: Option<I>)
+    pub(crate) fn append_map<'e, I>(&mut self, col: usize, entries: Option<I>)
     where
         I: IntoIterator<Item = (&'e str, Option<&'e str>)>,
     {
@@ -242,7 +243,7 @@ impl UsageBatchBuilder {
     }
 
     /// Ends the current row: every column without a value gets a null.
-    pub fn end_row(&mut self) {
+    pub(crate) fn end_row(&mut self) {
         for col in 0..NUM_COLUMNS {
             if self.seen & (1 << col) == 0 {
                 self.columns[col].append_null();
@@ -252,18 +253,8 @@ impl UsageBatchBuilder {
         self.rows += 1;
     }
 
-    /// Rows completed so far.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row has been completed.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
-
     /// Finishes the batch and resets the builder for reuse.
-    pub fn finish(&mut self) -> RecordBatch {
+    pub(crate) fn finish(&mut self) -> RecordBatch {
         debug_assert_eq!(self.seen, 0, "finish in the middle of a row");
         if let Some(h) = &self.hints {
             for (i, c) in self.columns.iter_mut().enumerate() {
@@ -277,7 +268,7 @@ impl UsageBatchBuilder {
 }
 
 /// Column index of `extra_fields`, re-exported for the decoder.
-pub const EXTRA: usize = EXTRA_FIELDS;
+pub(crate) const EXTRA: usize = EXTRA_FIELDS;
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ use crate::schema::USAGE_DATE;
 const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
 
 /// Days since 1970-01-01 of the first and the last day of a month.
-pub fn month_days(year: i32, month: u32) -> (i32, i32) {
+pub(crate) fn month_days(year: i32, month: u32) -> (i32, i32) {
     let first = NaiveDate::from_ymd_opt(year, month, 1).expect("valid month");
     let next = first
         .checked_add_months(chrono::Months::new(1))
@@ -22,7 +22,7 @@ pub fn month_days(year: i32, month: u32) -> (i32, i32) {
 }
 
 /// Rows whose `usage_date` is set and outside `year`-`month`.
-pub fn rows_outside_month(batch: &RecordBatch, year: i32, month: u32) -> u64 {
+pub(crate) fn rows_outside_month(batch: &RecordBatch, year: i32, month: u32) -> u64 {
     let (lo, hi) = month_days(year, month);
     let dates = batch.column(USAGE_DATE).as_primitive::<Date32Type>();
     if dates.null_count() == 0 {
@@ -32,7 +32,7 @@ pub fn rows_outside_month(batch: &RecordBatch, year: i32, month: u32) -> u64 {
 }
 
 /// The month most rows of the batch fall in (ties: the later month); `None` without dated rows.
-pub fn dominant_month(batch: &RecordBatch) -> Option<(i32, u32)> {
+pub(crate) fn dominant_month(batch: &RecordBatch) -> Option<(i32, u32)> {
     let dates = batch.column(USAGE_DATE).as_primitive::<Date32Type>();
     let mut counts: BTreeMap<(i32, u32), u64> = BTreeMap::new();
     for d in dates.iter().flatten() {

@@ -16,7 +16,7 @@ use crate::source::{ApiVersion, Endpoint, SourceSpec};
 
 /// One partition to archive and where its pages come from.
 #[derive(Debug, Clone)]
-pub struct PartitionPlan {
+pub(crate) struct PartitionPlan {
     /// The partition.
     pub key: PartitionKey,
     /// The endpoint (ignored when replaying).
@@ -28,9 +28,7 @@ pub struct PartitionPlan {
 
 /// A checked `archive` configuration.
 #[derive(Debug, Clone)]
-pub struct ArchiveConfig {
-    /// Enrollment (digits).
-    pub enrollment: String,
+pub(crate) struct ArchiveConfig {
     /// Partitions, in order.
     pub plans: Vec<PartitionPlan>,
     /// Source.
@@ -73,7 +71,7 @@ fn parse_base_url(s: &str, allow_http: bool) -> Result<Url, ConfigError> {
 
 impl ArchiveConfig {
     /// Checks every flag. `env_key` is the value of `EA_API_KEY`; `today` is the UTC date.
-    pub fn from_args(
+    pub(crate) fn from_args(
         a: &ArchiveArgs,
         env_key: Option<String>,
         today: NaiveDate,
@@ -167,7 +165,6 @@ impl ArchiveConfig {
             })
             .collect();
         Ok(Self {
-            enrollment,
             plans,
             source,
             api_version: version,

@@ -2,28 +2,28 @@
 //! fall back to them, `demo` uses them.
 
 /// `--dest`.
-pub const DEST: &str = "./lake";
+pub(crate) const DEST: &str = "./lake";
 /// `--base-url`.
-pub const BASE_URL: &str = "https://consumption.azure.com";
+pub(crate) const BASE_URL: &str = "https://consumption.azure.com";
 /// `--concurrency`: months archived at once.
-pub const CONCURRENCY: usize = 4;
+pub(crate) const CONCURRENCY: usize = 4;
 /// `--max-retries`: retries per request after the first attempt.
-pub const MAX_RETRIES: u32 = 6;
+pub(crate) const MAX_RETRIES: u32 = 6;
 /// `--request-timeout`, seconds.
-pub const REQUEST_TIMEOUT_S: u64 = 120;
+pub(crate) const REQUEST_TIMEOUT_S: u64 = 120;
 /// `--max-pages`: page budget per month.
-pub const MAX_PAGES: u64 = 100_000;
+pub(crate) const MAX_PAGES: u64 = 100_000;
 /// `--lease-ttl`, seconds.
-pub const LEASE_TTL_S: u64 = 120;
+pub(crate) const LEASE_TTL_S: u64 = 120;
 /// `--retry-base-delay-ms`: the first backoff delay.
-pub const RETRY_BASE_DELAY_MS: u64 = 1000;
+pub(crate) const RETRY_BASE_DELAY_MS: u64 = 1000;
 /// Largest backoff delay, seconds.
-pub const RETRY_MAX_DELAY_S: u64 = 60;
+pub(crate) const RETRY_MAX_DELAY_S: u64 = 60;
 /// Overall time allowed for one request, retries and waits included, seconds.
-pub const RETRY_DEADLINE_S: u64 = 15 * 60;
+pub(crate) const RETRY_DEADLINE_S: u64 = 15 * 60;
 /// `--row-group-rows`: rows per Parquet row group (bounds the encoder's memory).
-pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+pub(crate) const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// `--upload-part-bytes`: bytes per multipart upload part (S3 needs at least 5 MiB).
-pub const UPLOAD_PART_BYTES: usize = 8 * 1024 * 1024;
+pub(crate) const UPLOAD_PART_BYTES: usize = 8 * 1024 * 1024;
 /// Parts uploaded at once per month.
-pub const UPLOAD_CONCURRENCY: usize = 4;
+pub(crate) const UPLOAD_CONCURRENCY: usize = 4;

@@ -5,10 +5,10 @@
 use url::Url;
 
 use super::{ConfigError, bad};
-pub use crate::sink::store::Dest;
+pub(crate) use crate::sink::store::Dest;
 
 /// URL schemes `--dest` accepts.
-pub const SCHEMES: [&str; 7] = ["file", "s3", "s3a", "az", "azure", "abfs", "abfss"];
+pub(crate) const SCHEMES: [&str; 7] = ["file", "s3", "s3a", "az", "azure", "abfs", "abfss"];
 
 fn is_store_https(u: &Url) -> bool {
     u.scheme() == "https"
@@ -20,7 +20,7 @@ fn is_store_https(u: &Url) -> bool {
 }
 
 /// Checks `--dest`'s form. No I/O: a local path is checked when the lake is opened.
-pub fn check_dest(dest: &str) -> Result<Dest, ConfigError> {
+pub(crate) fn check_dest(dest: &str) -> Result<Dest, ConfigError> {
     let shown = crate::sink::store::redact(dest);
     if dest.trim().is_empty() {
         return Err(bad("--dest", "must not be empty"));

@@ -3,17 +3,17 @@
 //! `cli` types are the raw flags; these are what the commands run on (ripgrep's low and high
 //! args).
 
-pub mod archive;
-pub mod defaults;
-pub mod dest;
-pub mod months;
-pub mod verify;
+pub(crate) mod archive;
+pub(crate) mod defaults;
+pub(crate) mod dest;
+pub(crate) mod months;
+pub(crate) mod verify;
 
 use std::path::PathBuf;
 
-pub use archive::{ArchiveConfig, PartitionPlan};
-pub use months::{parse_billing_period, parse_month, today_utc};
-pub use verify::VerifyConfig;
+pub(crate) use archive::{ArchiveConfig, PartitionPlan};
+pub(crate) use months::{parse_month, today_utc};
+pub(crate) use verify::VerifyConfig;
 
 use crate::source::ApiKey;
 
@@ -35,7 +35,7 @@ pub(crate) fn bad(flag: &'static str, reason: impl Into<String>) -> ConfigError 
 }
 
 /// Validates `--enrollment`: digits only, because it becomes a path segment.
-pub fn parse_enrollment(s: &str) -> Result<String, ConfigError> {
+pub(crate) fn parse_enrollment(s: &str) -> Result<String, ConfigError> {
     let s = s.trim();
     if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(
@@ -47,7 +47,10 @@ pub fn parse_enrollment(s: &str) -> Result<String, ConfigError> {
 }
 
 /// Reads the key from `--api-key-file` or `EA_API_KEY`.
-pub fn load_api_key(file: Option<&PathBuf>, env: Option<String>) -> Result<ApiKey, ConfigError> {
+pub(crate) fn load_api_key(
+    file: Option<&PathBuf>,
+    env: Option<String>,
+) -> Result<ApiKey, ConfigError> {
     match file {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {

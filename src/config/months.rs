@@ -7,10 +7,10 @@ use super::{ConfigError, bad};
 use crate::source::{ApiVersion, Endpoint};
 
 /// Longest custom range the API accepts, in months.
-pub const MAX_RANGE_MONTHS: u32 = 36;
+pub(crate) const MAX_RANGE_MONTHS: u32 = 36;
 
 /// Parses `YYYY-MM`.
-pub fn parse_month(s: &str) -> Result<(i32, u32), ConfigError> {
+pub(crate) fn parse_month(s: &str) -> Result<(i32, u32), ConfigError> {
     let err = || {
         bad(
             "--month",
@@ -22,7 +22,7 @@ pub fn parse_month(s: &str) -> Result<(i32, u32), ConfigError> {
 }
 
 /// Parses `YYYYMM`.
-pub fn parse_billing_period(s: &str) -> Result<(i32, u32), ConfigError> {
+pub(crate) fn parse_billing_period(s: &str) -> Result<(i32, u32), ConfigError> {
     let s = s.trim();
     let err = || {
         bad(
@@ -56,7 +56,7 @@ fn month_end(y: i32, m: u32) -> NaiveDate {
 
 /// Splits `[from, to]` into whole months (the unit of replacement), as custom-range endpoints.
 /// The end of the current month is clamped to `today`.
-pub fn split_range(
+pub(crate) fn split_range(
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
@@ -83,14 +83,14 @@ pub fn split_range(
 }
 
 /// Today's date in UTC.
-pub fn today_utc() -> NaiveDate {
+pub(crate) fn today_utc() -> NaiveDate {
     Utc::now().date_naive()
 }
 
 /// The months to archive and the endpoint of each, in order: `--month`s and
 /// `--billing-period`s (deduplicated), or `--from/--to` split into whole months, or, with none,
 /// the current period (v2) or today's month (v1).
-pub fn plan_months(
+pub(crate) fn plan_months(
     months: &[String],
     periods: &[String],
     range: Option<(&str, &str)>,

@@ -6,7 +6,7 @@ use crate::cli::{OutputFormat, VerifyArgs};
 
 /// A checked `verify`.
 #[derive(Debug, Clone)]
-pub struct VerifyConfig {
+pub(crate) struct VerifyConfig {
     /// The lake.
     pub dest: Dest,
     /// Only this enrollment.
@@ -19,7 +19,7 @@ pub struct VerifyConfig {
 
 impl VerifyConfig {
     /// Checks `verify`'s flags.
-    pub fn from_args(a: &VerifyArgs) -> Result<Self, ConfigError> {
+    pub(crate) fn from_args(a: &VerifyArgs) -> Result<Self, ConfigError> {
         Ok(Self {
             dest: check_dest(&a.dest)?,
             enrollment: a.enrollment.as_deref().map(parse_enrollment).transpose()?,

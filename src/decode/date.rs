@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 /// Days since the Unix epoch of the date in `text`, or `None` if it is not a recognised form.
-pub fn parse_usage_date(text: &str) -> Option<i32> {
+pub(crate) fn parse_usage_date(text: &str) -> Option<i32> {
     let s = text.trim_ascii().as_bytes();
     let (date, rest) = if s.len() >= 10 && s[4] == b'-' {
         let y = digits(&s[0..4])?;

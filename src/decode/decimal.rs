@@ -4,7 +4,7 @@ use crate::schema::{DECIMAL_PRECISION, DECIMAL_SCALE};
 
 /// Result of parsing one decimal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decimal {
+pub(crate) enum Decimal {
     /// The exact value, scaled by 10^18.
     Exact(i128),
     /// More than 18 fractional digits: rounded half-even to this scaled value.
@@ -13,7 +13,7 @@ pub enum Decimal {
 
 impl Decimal {
     /// The scaled value, rounded or not.
-    pub fn scaled(self) -> i128 {
+    pub(crate) fn scaled(self) -> i128 {
         match self {
             Decimal::Exact(v) | Decimal::Rounded(v) => v,
         }
@@ -27,7 +27,7 @@ const LIMIT: i128 = 10i128.pow(DECIMAL_PRECISION as u32);
 ///
 /// Returns `None` for text that is not a number, or whose value needs more than 38 digits.
 /// Surrounding ASCII whitespace is allowed (numeric strings sometimes carry it).
-pub fn parse_decimal(text: &str) -> Option<Decimal> {
+pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
     let (negative, s) = split_sign(text.trim_ascii().as_bytes())?;
     if let Some(v) = parse_short(s) {
         return Some(Decimal::Exact(if negative { -v } else { v }));

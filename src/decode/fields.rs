@@ -7,7 +7,7 @@ use crate::schema::column_for_field;
 
 /// Remembers which column the key at each position of a row mapped to.
 #[derive(Debug, Default)]
-pub struct FieldLookup {
+pub(crate) struct FieldLookup {
     /// Per position: the key seen last (`""` when it holds bytes that JSON must escape, so it
     /// can never be matched against raw input) and its column.
     by_position: Vec<(Box<str>, Option<usize>)>,
@@ -16,7 +16,7 @@ pub struct FieldLookup {
 
 impl FieldLookup {
     /// The column for the next key of the current row.
-    pub fn lookup(&mut self, key: &str) -> Option<usize> {
+    pub(crate) fn lookup(&mut self, key: &str) -> Option<usize> {
         let pos = self.position;
         self.position += 1;
         if let Some((cached, col)) = self.by_position.get(pos)
@@ -35,14 +35,14 @@ impl FieldLookup {
     }
 
     /// The key seen at the next position last time (`""` if none): the likely next key.
-    pub fn likely(&self) -> &str {
+    pub(crate) fn likely(&self) -> &str {
         self.by_position
             .get(self.position)
             .map_or("", |(key, _)| key)
     }
 
     /// The column for the next key when it is the [`likely`](Self::likely) one.
-    pub fn likely_column(&mut self) -> Option<usize> {
+    pub(crate) fn likely_column(&mut self) -> Option<usize> {
         let col = self
             .by_position
             .get(self.position)
@@ -52,7 +52,7 @@ impl FieldLookup {
     }
 
     /// Starts a new row.
-    pub fn next_row(&mut self) {
+    pub(crate) fn next_row(&mut self) {
         self.position = 0;
     }
 }

@@ -5,7 +5,7 @@ use crate::json::scan::{Raw, unescape};
 
 /// A JSON value seen through its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonValue<'a> {
+pub(crate) enum JsonValue<'a> {
     /// `null`.
     Null,
     /// A string, unescaped.
@@ -16,7 +16,7 @@ pub enum JsonValue<'a> {
 
 impl<'a> JsonValue<'a> {
     /// The value of `raw`. A string with escapes is unescaped into `scratch`.
-    pub fn read(raw: Raw<'a>, scratch: &'a mut String) -> Self {
+    pub(crate) fn read(raw: Raw<'a>, scratch: &'a mut String) -> Self {
         match raw {
             Raw::Null => JsonValue::Null,
             Raw::Str { inner, escaped } => JsonValue::Str(text(inner, escaped, scratch)),
@@ -25,7 +25,7 @@ impl<'a> JsonValue<'a> {
     }
 
     /// The value kept verbatim: a string's text, or any other value's JSON text.
-    pub fn verbatim(&self) -> Option<&'a str> {
+    pub(crate) fn verbatim(&self) -> Option<&'a str> {
         match *self {
             JsonValue::Null => None,
             JsonValue::Str(s) | JsonValue::Other(s) => Some(s),
@@ -35,7 +35,7 @@ impl<'a> JsonValue<'a> {
 
 /// The text of a string's contents: borrowed when it has no escapes, else unescaped into
 /// `scratch`. An unpaired `\u` surrogate has no text, so such contents are kept as written.
-pub fn text<'a>(inner: &'a str, escaped: bool, scratch: &'a mut String) -> &'a str {
+pub(crate) fn text<'a>(inner: &'a str, escaped: bool, scratch: &'a mut String) -> &'a str {
     if escaped && unescape(inner, scratch) {
         scratch
     } else {

@@ -1,21 +1,23 @@
 //! Decode: one page of API JSON into one `RecordBatch` of the lake schema, plus counters.
 //!
 //! Pure and synchronous: bytes in, batch out. Rows are read by a validating, borrowing JSON
-//! scanner (`crate::json::scan`) straight into the column builders; numbers keep their JSON text until they
-//! become exact decimals. No row is ever dropped.
+//! scanner (`crate::json::scan`) straight into the column builders; numbers keep their JSON
+//! text until they become exact decimals. No row is ever dropped.
 
-pub mod date;
-pub mod decimal;
-pub mod fields;
-pub mod json;
+pub(crate) mod date;
+pub(crate) mod decimal;
+pub(crate) mod fields;
+pub(crate) mod json;
 mod page;
-pub mod row;
-pub mod tags;
+pub(crate) mod row;
+pub(crate) mod tags;
 
 #[cfg(test)]
 mod proptests;
 
-pub use page::{DecodedPage, decode_page, decode_page_sized};
+pub(crate) use page::decode_page_sized;
+pub use page::{DecodedPage, decode_page};
+pub use tags::{Tag, Tags, parse_tags};
 
 /// Per-page (and, summed, per-partition) counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -33,7 +33,7 @@ pub fn decode_page(body: &[u8], page: u64, enrollment: &str) -> Result<DecodedPa
 }
 
 /// [`decode_page`] with the text columns sized by `hints` from the month's previous pages.
-pub fn decode_page_sized(
+pub(crate) fn decode_page_sized(
     body: &[u8],
     page: u64,
     enrollment: &str,

@@ -12,10 +12,10 @@ use crate::json::scan::{ScanError, Scanner};
 use crate::schema::{COLUMNS, COST, ENROLLMENT_NUMBER, Kind};
 
 /// Key under which a row that is not a JSON object is kept in `extra_fields`.
-pub const NON_OBJECT_ROW_KEY: &str = "_row";
+pub(crate) const NON_OBJECT_ROW_KEY: &str = "_row";
 
 /// Everything a row decoder writes into.
-pub struct RowSink<'s> {
+pub(crate) struct RowSink<'s> {
     /// The column builders.
     pub builder: &'s mut UsageBatchBuilder,
     /// Counters for the run summary.
@@ -192,7 +192,7 @@ struct Scratch {
 }
 
 /// Reads the `data` array at the scanner's position, appending every element as a row.
-pub fn read_rows(scan: &mut Scanner<'_>, sink: &mut RowSink<'_>) -> Result<(), ScanError> {
+pub(crate) fn read_rows(scan: &mut Scanner<'_>, sink: &mut RowSink<'_>) -> Result<(), ScanError> {
     if scan.peek() != Some(b'[') {
         return Err(scan.error("`data` is not an array of usage rows"));
     }

@@ -11,7 +11,7 @@ use super::scan::{Raw, ScanError, Scanner, unescape};
 
 /// What the envelope says besides the rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Envelope {
+pub(crate) struct Envelope {
     /// The `nextLink`; `None` when null, empty, blank or absent.
     pub next_link: Option<String>,
 }
@@ -35,7 +35,7 @@ pub enum EnvelopeError {
 
 /// Reads the envelope of `body`, calling `on_data` with the scanner at the `data` value.
 /// `on_data` must consume the value (or fail); it is called at most once.
-pub fn read<'a>(
+pub(crate) fn read<'a>(
     body: &'a [u8],
     mut on_data: impl FnMut(&mut Scanner<'a>) -> Result<(), ScanError>,
 ) -> Result<Envelope, EnvelopeError> {
@@ -92,7 +92,7 @@ pub fn read<'a>(
 }
 
 /// Reads the envelope only, checking that `data` is a well-formed array without decoding it.
-pub fn read_skipping_rows(body: &[u8]) -> Result<Envelope, EnvelopeError> {
+pub(crate) fn read_skipping_rows(body: &[u8]) -> Result<Envelope, EnvelopeError> {
     read(body, |scan| scan.value().map(drop))
 }
 

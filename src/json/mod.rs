@@ -2,5 +2,5 @@
 //! scanner and one reader of the page envelope, so every stage reads `nextLink` and `data` the
 //! same way. Pure: text in, values out.
 
-pub mod envelope;
-pub mod scan;
+pub(crate) mod envelope;
+pub(crate) mod scan;

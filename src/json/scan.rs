@@ -32,7 +32,7 @@ impl std::error::Error for ScanError {}
 
 /// One value as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Raw<'a> {
+pub(crate) enum Raw<'a> {
     /// `null`.
     Null,
     /// A string: its contents between the quotes, still escaped when `escaped`.
@@ -48,7 +48,7 @@ pub enum Raw<'a> {
 
 /// An object key as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key<'a> {
+pub(crate) struct Key<'a> {
     /// The key's contents, still escaped when `escaped`.
     pub text: &'a str,
     /// Whether `text` holds backslash escapes.
@@ -58,24 +58,19 @@ pub struct Key<'a> {
 }
 
 /// A cursor over JSON text.
-pub struct Scanner<'a> {
+pub(crate) struct Scanner<'a> {
     text: &'a str,
     pos: usize,
 }
 
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `text`.
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Self { text, pos: 0 }
     }
 
-    /// The byte offset the scanner has reached.
-    pub fn offset(&self) -> usize {
-        self.pos
-    }
-
     /// An error at the current position.
-    pub fn error(&self, what: &'static str) -> ScanError {
+    pub(crate) fn error(&self, what: &'static str) -> ScanError {
         ScanError {
             offset: self.pos,
             what,
@@ -99,7 +94,7 @@ impl<'a> Scanner<'a> {
 
     /// The next byte that is not whitespace, without consuming it.
     #[inline]
-    pub fn peek(&mut self) -> Option<u8> {
+    pub(crate) fn peek(&mut self) -> Option<u8> {
         self.skip_ws();
         self.text.as_bytes().get(self.pos).copied()
     }
@@ -115,14 +110,17 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes `{`.
-    pub fn begin_object(&mut self) -> Result<(), ScanError> {
+    pub(crate) fn begin_object(&mut self) -> Result<(), ScanError> {
         self.expect(b'{', "expected `{`")
     }
 
     /// The next key of the object being read and consumes its `:`; `None` once the object's
     /// `}` is consumed. `first` must be `true` for the first call of an object.
     #[inline]
-    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<(&'a str, bool)>, ScanError> {
+    pub(crate) fn next_key(
+        &mut self,
+        first: &mut bool,
+    ) -> Result<Option<(&'a str, bool)>, ScanError> {
         self.next_key_like(first, "")
             .map(|k| k.map(|k| (k.text, k.escaped)))
     }
@@ -131,7 +129,7 @@ impl<'a> Scanner<'a> {
     /// exactly that key it is taken with one comparison instead of a scan (`Key::expected`).
     /// `likely` must be `""` or [plain](is_plain) text: it is compared with the raw input.
     #[inline]
-    pub fn next_key_like(
+    pub(crate) fn next_key_like(
         &mut self,
         first: &mut bool,
         likely: &str,
@@ -175,14 +173,14 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes `[`.
-    pub fn begin_array(&mut self) -> Result<(), ScanError> {
+    pub(crate) fn begin_array(&mut self) -> Result<(), ScanError> {
         self.expect(b'[', "expected `[`")
     }
 
     /// Whether another element of the array being read follows (its `,` consumed); `false`
     /// once the array's `]` is consumed. `first` must be `true` for the first call of an array.
     #[inline]
-    pub fn next_element(&mut self, first: &mut bool) -> Result<bool, ScanError> {
+    pub(crate) fn next_element(&mut self, first: &mut bool) -> Result<bool, ScanError> {
         match self.peek() {
             Some(b']') => {
                 self.pos += 1;
@@ -204,7 +202,7 @@ impl<'a> Scanner<'a> {
     /// Reads one whole value. Strings and numbers, nearly every value of a page, are read
     /// inline; the rest goes through `value_at`.
     #[inline(always)]
-    pub fn value(&mut self) -> Result<Raw<'a>, ScanError> {
+    pub(crate) fn value(&mut self) -> Result<Raw<'a>, ScanError> {
         match self.peek() {
             Some(b'"') => {
                 let (inner, escaped) = self.string()?;
@@ -237,7 +235,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Checks that only whitespace is left.
-    pub fn finish(&mut self) -> Result<(), ScanError> {
+    pub(crate) fn finish(&mut self) -> Result<(), ScanError> {
         match self.peek() {
             None => Ok(()),
             Some(_) => self.fail("trailing characters after the JSON value"),
@@ -413,14 +411,14 @@ fn must_escape(c: u8) -> bool {
 
 /// Whether `text` can stand between quotes as it is, with no escape: only such text may be
 /// passed to [`Scanner::next_key_like`] as the likely key.
-pub fn is_plain(text: &str) -> bool {
+pub(crate) fn is_plain(text: &str) -> bool {
     !text.bytes().any(must_escape)
 }
 
 /// Writes the text of a string's contents (as read by [`Scanner`], so its escapes are valid)
 /// into `out`, replacing what was there. Returns `false` if a `\u` escape is an unpaired
 /// surrogate, which has no text: the caller keeps the contents as written.
-pub fn unescape(inner: &str, out: &mut String) -> bool {
+pub(crate) fn unescape(inner: &str, out: &mut String) -> bool {
     out.clear();
     let mut rest = inner;
     while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
@@ -469,7 +467,8 @@ fn code_point(s: &str, at: usize) -> Option<(char, usize)> {
 }
 
 /// Validates that `text` is one JSON value (for tests and small inputs).
-pub fn validate(text: &str) -> Result<(), ScanError> {
+#[cfg(test)]
+pub(crate) fn validate(text: &str) -> Result<(), ScanError> {
     let mut s = Scanner::new(text);
     s.value()?;
     s.finish()

@@ -23,7 +23,7 @@ const LANE_QUEUE: usize = 2;
 
 /// A Parquet file written into memory, its columns encoded in parallel. Take the bytes written
 /// so far with [`take_bytes`](Self::take_bytes) after each call.
-pub struct ParallelWriter {
+pub(crate) struct ParallelWriter {
     file: SerializedFileWriter<Vec<u8>>,
     factory: ArrowRowGroupWriterFactory,
     lanes: Vec<Lane>,
@@ -146,7 +146,7 @@ fn cost(data_type: &DataType) -> usize {
 }
 
 /// Splits the columns into at most `lanes` contiguous ranges of about equal cost.
-pub fn split_lanes(costs: &[usize], lanes: usize) -> Vec<Range<usize>> {
+pub(crate) fn split_lanes(costs: &[usize], lanes: usize) -> Vec<Range<usize>> {
     let total: usize = costs.iter().sum();
     let lanes = lanes.clamp(1, costs.len().max(1));
     let mut out = Vec::with_capacity(lanes);
@@ -168,7 +168,11 @@ pub fn split_lanes(costs: &[usize], lanes: usize) -> Vec<Range<usize>> {
 
 impl ParallelWriter {
     /// A writer of `schema` with `props`, encoding on `lanes` threads.
-    pub fn try_new(schema: SchemaRef, props: WriterProperties, lanes: usize) -> Result<Self> {
+    pub(crate) fn try_new(
+        schema: SchemaRef,
+        props: WriterProperties,
+        lanes: usize,
+    ) -> Result<Self> {
         let row_group_rows = props
             .max_row_group_row_count()
             .unwrap_or(1024 * 1024)
@@ -206,7 +210,7 @@ impl ParallelWriter {
     }
 
     /// Encodes `batch`, closing row groups as they fill.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         let mut offset = 0;
         while offset < batch.num_rows() {
             if self.rows == 0 {
@@ -260,12 +264,12 @@ impl ParallelWriter {
     }
 
     /// The bytes written since the last call.
-    pub fn take_bytes(&mut self) -> Vec<u8> {
+    pub(crate) fn take_bytes(&mut self) -> Vec<u8> {
         std::mem::take(self.file.inner_mut())
     }
 
     /// Closes the last row group and writes the footer with `metadata`.
-    pub fn finish(&mut self, metadata: Vec<KeyValue>) -> Result<()> {
+    pub(crate) fn finish(&mut self, metadata: Vec<KeyValue>) -> Result<()> {
         if self.rows > 0 {
             self.close_row_group()?;
         }

@@ -16,17 +16,17 @@
 use object_store::path::Path;
 
 /// The name of the single data object of a partition.
-pub const DATA_FILE: &str = "usage-details.parquet";
+pub(crate) const DATA_FILE: &str = "usage-details.parquet";
 /// Top-level folder of staged uploads (local disk only).
-pub const STAGING_DIR: &str = "_staging";
+pub(crate) const STAGING_DIR: &str = "_staging";
 /// Top-level folder of `--keep-raw` pages.
-pub const RAW_DIR: &str = "_raw";
+pub(crate) const RAW_DIR: &str = "_raw";
 /// Top-level folder of the months' leases.
-pub const LEASE_DIR: &str = "_leases";
+pub(crate) const LEASE_DIR: &str = "_leases";
 
 /// One (enrollment, month): the unit of work and of replacement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PartitionKey {
+pub(crate) struct PartitionKey {
     /// Enrollment number, digits only (validated by the config).
     pub enrollment: String,
     /// Year.
@@ -37,7 +37,7 @@ pub struct PartitionKey {
 
 impl PartitionKey {
     /// `enrollment=<n>/year=<yyyy>/month=<mm>`, month zero-padded.
-    pub fn hive_path(&self) -> String {
+    pub(crate) fn hive_path(&self) -> String {
         format!(
             "enrollment={}/year={:04}/month={:02}",
             self.enrollment, self.year, self.month
@@ -45,7 +45,7 @@ impl PartitionKey {
     }
 
     /// `yyyy-mm`, for logs.
-    pub fn month_label(&self) -> String {
+    pub(crate) fn month_label(&self) -> String {
         format!("{:04}-{:02}", self.year, self.month)
     }
 }
@@ -59,22 +59,22 @@ fn join(prefix: &Path, rel: &str) -> Path {
 }
 
 /// The partition's data object.
-pub fn data_path(prefix: &Path, key: &PartitionKey) -> Path {
+pub(crate) fn data_path(prefix: &Path, key: &PartitionKey) -> Path {
     join(prefix, &format!("{}/{DATA_FILE}", key.hive_path()))
 }
 
 /// The folder of the partition's lease terms.
-pub fn lease_dir(prefix: &Path, key: &PartitionKey) -> Path {
+pub(crate) fn lease_dir(prefix: &Path, key: &PartitionKey) -> Path {
     join(prefix, &format!("{LEASE_DIR}/{}", key.hive_path()))
 }
 
 /// The file name of lease term `term`: zero-padded, so names sort as numbers do.
-pub fn lease_term_name(term: u64) -> String {
+pub(crate) fn lease_term_name(term: u64) -> String {
     format!("{term:020}.json")
 }
 
 /// The term number of a lease file name, if it is one.
-pub fn parse_lease_term_name(name: &str) -> Option<u64> {
+pub(crate) fn parse_lease_term_name(name: &str) -> Option<u64> {
     let digits = name.strip_suffix(".json")?;
     (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| digits.parse().ok())
@@ -82,17 +82,17 @@ pub fn parse_lease_term_name(name: &str) -> Option<u64> {
 }
 
 /// The partition's staging folder relative to the lake root.
-pub fn staging_rel(key: &PartitionKey) -> String {
+pub(crate) fn staging_rel(key: &PartitionKey) -> String {
     format!("{STAGING_DIR}/{}", key.hive_path())
 }
 
 /// The folder of the partition's staged uploads.
-pub fn staging_dir(prefix: &Path, key: &PartitionKey) -> Path {
+pub(crate) fn staging_dir(prefix: &Path, key: &PartitionKey) -> Path {
     join(prefix, &staging_rel(key))
 }
 
 /// A run's staged upload of the partition.
-pub fn staging_path(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
+pub(crate) fn staging_path(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
     join(
         prefix,
         &format!("{STAGING_DIR}/{}/{run_id}.parquet.tmp", key.hive_path()),
@@ -100,22 +100,22 @@ pub fn staging_path(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
 }
 
 /// The folder of a run's raw pages for the partition.
-pub fn raw_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
+pub(crate) fn raw_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
     join(prefix, &format!("{RAW_DIR}/{}/{run_id}", key.hive_path()))
 }
 
 /// The file name of raw page `page`.
-pub fn raw_page_name(page: u64) -> String {
+pub(crate) fn raw_page_name(page: u64) -> String {
     format!("page-{page:05}.json.zst")
 }
 
 /// One committed raw page of a run.
-pub fn raw_page_path(prefix: &Path, key: &PartitionKey, run_id: &str, page: u64) -> Path {
+pub(crate) fn raw_page_path(prefix: &Path, key: &PartitionKey, run_id: &str, page: u64) -> Path {
     raw_dir(prefix, key, run_id).join(raw_page_name(page).as_str())
 }
 
 /// The staging folder of a run's raw pages.
-pub fn raw_staging_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
+pub(crate) fn raw_staging_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
     join(
         prefix,
         &format!("{STAGING_DIR}/{}/{run_id}.raw", key.hive_path()),
@@ -123,7 +123,12 @@ pub fn raw_staging_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path 
 }
 
 /// One staged raw page of a run.
-pub fn raw_staging_page_path(prefix: &Path, key: &PartitionKey, run_id: &str, page: u64) -> Path {
+pub(crate) fn raw_staging_page_path(
+    prefix: &Path,
+    key: &PartitionKey,
+    run_id: &str,
+    page: u64,
+) -> Path {
     raw_staging_dir(prefix, key, run_id).join(raw_page_name(page).as_str())
 }
 

@@ -97,7 +97,7 @@ pub enum LeaseError {
 }
 
 /// A held lease. Renewed in the background until [`release`](Self::release)d.
-pub struct Lease {
+pub(crate) struct Lease {
     inner: Arc<Inner>,
     took_over: Option<LeaseRecord>,
     renewer: tokio::task::JoinHandle<()>,
@@ -115,7 +115,7 @@ struct Inner {
 }
 
 /// This machine's host name, for lease records and messages.
-pub fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     #[cfg(unix)]
     {
         let mut buf = [0u8; 256];
@@ -139,7 +139,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 impl Lease {
     /// Takes the lease on `key` for `run_id`, or fails with [`LeaseError::Held`].
-    pub async fn acquire(
+    pub(crate) async fn acquire(
         lake: &Lake,
         key: &PartitionKey,
         run_id: &str,
@@ -186,13 +186,13 @@ impl Lease {
 
     /// The run whose expired, unreleased term this lease replaced: that run is dead (or can
     /// never commit), so what it staged may go at once.
-    pub fn took_over(&self) -> Option<&LeaseRecord> {
+    pub(crate) fn took_over(&self) -> Option<&LeaseRecord> {
         self.took_over.as_ref()
     }
 
     /// Renews the lease now and checks that this run still holds it: called just before the
     /// commit, so that a run that lost its lease never replaces the month.
-    pub async fn confirm(&self) -> Result<(), LeaseError> {
+    pub(crate) async fn confirm(&self) -> Result<(), LeaseError> {
         if *self.lost.borrow() {
             return Err(self
                 .inner
@@ -202,7 +202,7 @@ impl Lease {
     }
 
     /// Resolves when the background renewal finds the lease lost (never, while it holds).
-    pub async fn lost(&self) -> LeaseError {
+    pub(crate) async fn lost(&self) -> LeaseError {
         let mut rx = self.lost.clone();
         while !*rx.borrow_and_update() {
             if rx.changed().await.is_err() {
@@ -215,7 +215,7 @@ impl Lease {
 
     /// Lets the month go: stops renewing and writes a `released` term. Errors are logged, not
     /// returned: an unreleased lease only expires later.
-    pub async fn release(self) {
+    pub(crate) async fn release(self) {
         self.renewer.abort();
         let _ = (&mut { self.renewer }).await;
         let mut term = self.inner.term.lock().await;

@@ -1,19 +1,19 @@
 //! Sink: the lake. Opens the object store for `--dest`, encodes batches into one Parquet
 //! object per partition while uploading it, and commits it atomically; keeps raw pages.
 
-pub mod encode;
-pub mod layout;
-pub mod lease;
-pub mod raw;
-pub mod read;
-pub mod staging;
-pub mod store;
-pub mod upload;
-pub mod writer;
+pub(crate) mod encode;
+pub(crate) mod layout;
+pub(crate) mod lease;
+pub(crate) mod raw;
+pub(crate) mod read;
+pub(crate) mod staging;
+pub(crate) mod store;
+pub(crate) mod upload;
+pub(crate) mod writer;
 
-pub use layout::PartitionKey;
-pub use store::{Lake, open_lake};
-pub use writer::{CommittedFile, PartitionWriter, StagedObject, WriteSettings};
+pub(crate) use layout::PartitionKey;
+pub(crate) use store::{Lake, open_lake};
+pub(crate) use writer::{PartitionWriter, WriteSettings};
 
 /// Why the lake refused or failed a write.
 #[derive(Debug, thiserror::Error)]

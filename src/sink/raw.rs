@@ -16,7 +16,7 @@ use super::{Lake, SinkError};
 
 /// The raw copy of one partition's pages in one run.
 #[derive(Debug, Clone)]
-pub struct RawArchive {
+pub(crate) struct RawArchive {
     lake: Lake,
     key: PartitionKey,
     run_id: String,
@@ -26,7 +26,7 @@ pub struct RawArchive {
 
 impl RawArchive {
     /// A raw archive for `key` in run `run_id`.
-    pub fn new(lake: &Lake, key: &PartitionKey, run_id: &str) -> Self {
+    pub(crate) fn new(lake: &Lake, key: &PartitionKey, run_id: &str) -> Self {
         Self {
             lake: lake.clone(),
             key: key.clone(),
@@ -36,13 +36,13 @@ impl RawArchive {
     }
 
     /// The committed folder's URL.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.lake
             .object_url(&layout::raw_dir(&self.lake.prefix, &self.key, &self.run_id))
     }
 
     /// Compresses and stages one page.
-    pub async fn put_page(&self, number: u64, body: Bytes) -> Result<(), SinkError> {
+    pub(crate) async fn put_page(&self, number: u64, body: Bytes) -> Result<(), SinkError> {
         let path =
             layout::raw_staging_page_path(&self.lake.prefix, &self.key, &self.run_id, number);
         let internal = |source: crate::text::BoxError| SinkError::Internal {
@@ -63,7 +63,7 @@ impl RawArchive {
     }
 
     /// Moves every staged page into `_raw/` (after the month's object is committed).
-    pub async fn promote(&self) -> Result<(), SinkError> {
+    pub(crate) async fn promote(&self) -> Result<(), SinkError> {
         let (prefix, key, run) = (&self.lake.prefix, &self.key, self.run_id.as_str());
         for page in 1..=self.pages.load(Ordering::Relaxed) {
             let from = layout::raw_staging_page_path(prefix, key, run, page);
@@ -78,7 +78,7 @@ impl RawArchive {
     }
 
     /// Removes every staged page of this run (after a failure).
-    pub async fn discard(&self) -> Result<(), SinkError> {
+    pub(crate) async fn discard(&self) -> Result<(), SinkError> {
         clear_prefix(
             &self.lake,
             &layout::raw_staging_dir(&self.lake.prefix, &self.key, &self.run_id),

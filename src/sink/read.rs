@@ -15,7 +15,7 @@ use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 
 /// One object, read by ranges.
-pub struct StoreReader {
+pub(crate) struct StoreReader {
     store: Arc<dyn ObjectStore>,
     path: Path,
     size: u64,
@@ -23,7 +23,7 @@ pub struct StoreReader {
 
 impl StoreReader {
     /// A reader of `path`, whose size is known from the listing.
-    pub fn new(store: Arc<dyn ObjectStore>, path: Path, size: u64) -> Self {
+    pub(crate) fn new(store: Arc<dyn ObjectStore>, path: Path, size: u64) -> Self {
         Self { store, path, size }
     }
 }
@@ -57,7 +57,7 @@ impl AsyncFileReader for StoreReader {
 
 /// The archiver's key-value metadata of a partition's current object (prefix stripped), or
 /// `None` when there is no object or it cannot be read. Reads only the footer.
-pub async fn existing_metadata(
+pub(crate) async fn existing_metadata(
     lake: &super::Lake,
     key: &super::PartitionKey,
 ) -> Option<std::collections::BTreeMap<String, String>> {
@@ -79,4 +79,4 @@ pub async fn existing_metadata(
 }
 
 /// Prefix of every key the archiver writes into a file's key-value metadata.
-pub const META_PREFIX: &str = "ea_usage_archiver.";
+pub(crate) const META_PREFIX: &str = "ea_usage_archiver.";

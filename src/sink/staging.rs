@@ -20,13 +20,13 @@ use super::{Lake, SinkError};
 
 /// The run id a staging entry belongs to: its name up to the first `.` (`<run>.parquet.tmp`,
 /// `<run>.parquet.tmp#1`, `<run>.raw/`).
-pub fn entry_run_id(name: &str) -> &str {
+pub(crate) fn entry_run_id(name: &str) -> &str {
     name.split(['.', '#']).next().unwrap_or(name)
 }
 
 /// Which staged files may go.
 #[derive(Debug, Clone, Copy)]
-pub struct DeadRuns<'a> {
+pub(crate) struct DeadRuns<'a> {
     /// This run, whose files stay.
     pub own: &'a str,
     /// A run known to be dead (its expired lease was taken over): its files go whatever their age.
@@ -42,7 +42,7 @@ impl DeadRuns<'_> {
 }
 
 /// Removes the staged files of dead runs of `key` (see the module docs).
-pub async fn clear_dead_runs(
+pub(crate) async fn clear_dead_runs(
     lake: &Lake,
     key: &PartitionKey,
     runs: DeadRuns<'_>,
@@ -159,7 +159,7 @@ async fn clear_remote(lake: &Lake, dir: &Path, runs: DeadRuns<'_>) -> Result<u64
 }
 
 /// Deletes every object under `prefix`.
-pub async fn clear_prefix(lake: &Lake, prefix: &Path) -> Result<(), SinkError> {
+pub(crate) async fn clear_prefix(lake: &Lake, prefix: &Path) -> Result<(), SinkError> {
     let mut listing = lake.store.list(Some(prefix));
     while let Some(item) = listing.next().await {
         let meta = match item {

@@ -12,7 +12,7 @@ use super::SinkError;
 
 /// An opened lake.
 #[derive(Debug, Clone)]
-pub struct Lake {
+pub(crate) struct Lake {
     /// The store.
     pub store: Arc<dyn ObjectStore>,
     /// Prefix of the lake inside the store.
@@ -25,12 +25,12 @@ pub struct Lake {
 
 impl Lake {
     /// Whether the store is the local file system.
-    pub fn is_local(&self) -> bool {
+    pub(crate) fn is_local(&self) -> bool {
         self.local_root.is_some()
     }
 
     /// A full URL for an object path, for summaries and messages.
-    pub fn object_url(&self, path: &Path) -> String {
+    pub(crate) fn object_url(&self, path: &Path) -> String {
         let rel: Vec<String> = match path.prefix_match(&self.prefix) {
             Some(parts) => parts.map(|p| p.as_ref().to_string()).collect(),
             None => vec![path.to_string()],
@@ -43,7 +43,7 @@ impl Lake {
     }
 
     /// Wraps a store error with the store and object it concerns, secrets redacted.
-    pub fn error(&self, path: &Path, source: impl std::error::Error + 'static) -> SinkError {
+    pub(crate) fn error(&self, path: &Path, source: impl std::error::Error + 'static) -> SinkError {
         SinkError::Store {
             store: self.url.to_string(),
             object: path.to_string(),
@@ -54,7 +54,7 @@ impl Lake {
 
 /// Where the lake is: a checked `--dest` (see `config::dest`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dest {
+pub(crate) enum Dest {
     /// A local directory (a path or a `file://` URL).
     Local(std::path::PathBuf),
     /// An object store URL (S3, Azure).
@@ -63,7 +63,7 @@ pub enum Dest {
 
 impl Dest {
     /// For messages: no query string, password or SAS.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self {
             Dest::Local(p) => p.display().to_string(),
             Dest::Remote(u) => redact(u.as_str()),
@@ -73,7 +73,7 @@ impl Dest {
 
 /// Opens the lake at `dest`. A local lake's folder is created when `create` (archiving), and
 /// must exist otherwise (read-only commands).
-pub fn open_lake(dest: &Dest, create: bool) -> Result<Lake, SinkError> {
+pub(crate) fn open_lake(dest: &Dest, create: bool) -> Result<Lake, SinkError> {
     let bad = |reason: String| SinkError::Destination {
         dest: dest.shown(),
         reason,
@@ -112,14 +112,14 @@ pub fn open_lake(dest: &Dest, create: bool) -> Result<Lake, SinkError> {
 /// The environment variables handed to `object_store`: only `AWS_*` and `AZURE_*`.
 /// (`parse_url_opts` also accepts bare names such as `TIMEOUT` or `REGION`, which an
 /// unrelated variable on a worker could set by accident.)
-pub fn store_env() -> Vec<(String, String)> {
+pub(crate) fn store_env() -> Vec<(String, String)> {
     std::env::vars()
         .filter(|(k, _)| k.starts_with("AWS_") || k.starts_with("AZURE_"))
         .collect()
 }
 
 /// The destination with any query string (SAS token) and password removed.
-pub fn redact(dest: &str) -> String {
+pub(crate) fn redact(dest: &str) -> String {
     match Url::parse(dest) {
         Ok(mut u) if u.scheme().len() > 1 => {
             if u.query().is_some() {

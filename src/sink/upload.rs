@@ -22,7 +22,7 @@ use super::layout::{self, PartitionKey};
 use super::{Lake, SinkError};
 
 /// What the encoder sends the uploader.
-pub enum UploadMsg {
+pub(crate) enum UploadMsg {
     /// The next bytes of the object.
     Data(Bytes),
     /// Every byte was sent: hold the upload for the commit decision.
@@ -40,7 +40,7 @@ enum Target {
 }
 
 /// An upload in progress, or staged and waiting for the commit decision.
-pub struct Upload {
+pub(crate) struct Upload {
     target: Target,
     lake: Lake,
     /// The month's object.
@@ -52,7 +52,7 @@ pub struct Upload {
 impl Upload {
     /// Starts the upload of `key`'s object for run `run_id`, with parts of `part_bytes` and
     /// `concurrency` parts in flight (remote stores).
-    pub async fn start(
+    pub(crate) async fn start(
         lake: &Lake,
         key: &PartitionKey,
         run_id: &str,
@@ -82,7 +82,7 @@ impl Upload {
     }
 
     /// The path bytes are written to now (the staged file on local disk).
-    pub fn upload_path(&self) -> &Path {
+    pub(crate) fn upload_path(&self) -> &Path {
         match &self.target {
             Target::Staged { staged, .. } => staged,
             Target::Buffered(_) => &self.final_path,
@@ -90,13 +90,8 @@ impl Upload {
     }
 
     /// The month's object.
-    pub fn final_path(&self) -> &Path {
+    pub(crate) fn final_path(&self) -> &Path {
         &self.final_path
-    }
-
-    /// Bytes written so far.
-    pub fn written(&self) -> u64 {
-        self.written
     }
 
     async fn put(&mut self, bytes: Bytes) -> Result<(), SinkError> {
@@ -110,7 +105,7 @@ impl Upload {
 
     /// Makes the object the month's content: completes the upload (and renames the staged
     /// file into place on local disk). Returns the bytes written.
-    pub async fn complete(mut self) -> Result<u64, SinkError> {
+    pub(crate) async fn complete(mut self) -> Result<u64, SinkError> {
         let final_path = self.final_path.clone();
         let result = match &mut self.target {
             Target::Buffered(buf) => {
@@ -146,7 +141,7 @@ impl Upload {
 
     /// Abandons the object: aborts the upload and removes what was staged. The month's
     /// current object is untouched.
-    pub async fn abort(mut self) {
+    pub(crate) async fn abort(mut self) {
         match &mut self.target {
             Target::Buffered(buf) => {
                 let _ = buf.abort().await;
@@ -162,7 +157,7 @@ impl Upload {
 /// Sends what arrives on `rx` to `upload`. On `Finished` returns the upload, staged and
 /// waiting for the commit decision. Aborts it on a store error, or when the channel closes
 /// without `Finished` (the partition failed or was cancelled).
-pub async fn upload_loop(
+pub(crate) async fn upload_loop(
     mut rx: mpsc::Receiver<UploadMsg>,
     mut upload: Upload,
 ) -> Result<Upload, SinkError> {

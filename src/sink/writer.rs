@@ -24,7 +24,7 @@ use crate::schema::arrow_schema;
 
 /// Tunables of the writer.
 #[derive(Debug, Clone)]
-pub struct WriteSettings {
+pub(crate) struct WriteSettings {
     /// Rows per Parquet row group; bounds the encoder's memory.
     pub row_group_rows: usize,
     /// Bytes per upload part (S3 needs at least 5 MiB).
@@ -48,7 +48,7 @@ impl Default for WriteSettings {
 
 /// The committed object.
 #[derive(Debug, Clone)]
-pub struct CommittedFile {
+pub(crate) struct CommittedFile {
     /// Full URL of the object.
     pub url: String,
     /// Object size in bytes.
@@ -62,7 +62,7 @@ enum EncoderMsg {
 
 /// Writer of one partition's object. Call [`write`](Self::write) per batch, then
 /// [`finish`](Self::finish) to get the object staged, or [`abort`](Self::abort) on any failure.
-pub struct PartitionWriter {
+pub(crate) struct PartitionWriter {
     object: String,
     batches: Option<mpsc::Sender<EncoderMsg>>,
     encoder: Option<JoinHandle<Result<(), SinkError>>>,
@@ -72,26 +72,21 @@ pub struct PartitionWriter {
 /// A month's object with every byte uploaded, not yet visible: [`complete`](Self::complete)
 /// commits it, [`abort`](Self::abort) discards it. Dropping it without either leaves the
 /// upload for the store to expire (never visible).
-pub struct StagedObject {
+pub(crate) struct StagedObject {
     upload: Upload,
     lake: Lake,
 }
 
 impl StagedObject {
-    /// Object size in bytes.
-    pub fn bytes(&self) -> u64 {
-        self.upload.written()
-    }
-
     /// Makes the object the month's content, atomically.
-    pub async fn complete(self) -> Result<CommittedFile, SinkError> {
+    pub(crate) async fn complete(self) -> Result<CommittedFile, SinkError> {
         let url = self.lake.object_url(self.upload.final_path());
         let bytes = self.upload.complete().await?;
         Ok(CommittedFile { url, bytes })
     }
 
     /// Discards the object; the month's current object is untouched.
-    pub async fn abort(self) {
+    pub(crate) async fn abort(self) {
         self.upload.abort().await;
     }
 }
@@ -149,7 +144,7 @@ fn leaf_path(parts: &[&str]) -> ColumnPath {
 
 impl PartitionWriter {
     /// Starts the encoder and the upload of `key`'s object for run `run_id`.
-    pub async fn begin(
+    pub(crate) async fn begin(
         lake: &Lake,
         key: &PartitionKey,
         run_id: &str,
@@ -184,7 +179,7 @@ impl PartitionWriter {
     }
 
     /// Queues a batch for encoding; waits while the encoder is busy (backpressure).
-    pub async fn write(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
+    pub(crate) async fn write(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
         let tx = self.batches.as_ref().expect("write after finish or abort");
         if tx.send(EncoderMsg::Batch(batch)).await.is_ok() {
             return Ok(());
@@ -221,7 +216,7 @@ impl PartitionWriter {
 
     /// Writes the footer with `metadata` and waits until every byte is uploaded. The object is
     /// not visible yet: the caller completes or aborts the returned [`StagedObject`].
-    pub async fn finish(
+    pub(crate) async fn finish(
         mut self,
         lake: &Lake,
         metadata: Vec<KeyValue>,
@@ -253,7 +248,7 @@ impl PartitionWriter {
     }
 
     /// Abandons the object: stops the encoder, aborts the upload, removes staged data.
-    pub async fn abort(mut self) {
+    pub(crate) async fn abort(mut self) {
         self.batches = None; // the encoder sees the channel close without Finish
         if let Some(enc) = self.encoder.take() {
             let _ = enc.await;

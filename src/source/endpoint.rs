@@ -25,7 +25,7 @@ impl ApiVersion {
 
 /// Which usage-details endpoint to call for one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     /// `/v{1,2}/enrollments/{e}/billingPeriods/{yyyyMM}/usagedetails`.
     BillingPeriod {
         /// Version.
@@ -47,16 +47,8 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    /// The API version the endpoint uses.
-    pub fn version(&self) -> ApiVersion {
-        match self {
-            Endpoint::BillingPeriod { version, .. } => *version,
-            _ => ApiVersion::V2,
-        }
-    }
-
     /// The first page's URL under `base` (whose own path, if any, is kept as a prefix).
-    pub fn url(&self, base: &Url, enrollment: &str) -> Url {
+    pub(crate) fn url(&self, base: &Url, enrollment: &str) -> Url {
         let route = match self {
             Endpoint::BillingPeriod {
                 version,

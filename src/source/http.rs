@@ -17,7 +17,7 @@ use crate::text::body_snippet;
 
 /// Settings of the HTTP source.
 #[derive(Debug, Clone)]
-pub struct HttpSettings {
+pub(crate) struct HttpSettings {
     /// The API's base URL; the key is only ever sent to its origin (and `allowed_hosts`).
     pub base_url: Url,
     /// Extra hosts a `nextLink` may point at.
@@ -33,7 +33,7 @@ pub struct HttpSettings {
 }
 
 /// An authenticated EA API client.
-pub struct HttpSource {
+pub(crate) struct HttpSource {
     client: reqwest::Client,
     auth: HeaderValue,
     settings: HttpSettings,
@@ -50,7 +50,7 @@ impl std::fmt::Debug for HttpSource {
 
 impl HttpSource {
     /// Builds the client. Redirects are not followed, so the key cannot leak through one.
-    pub fn new(key: &ApiKey, settings: HttpSettings) -> Result<Self, String> {
+    pub(crate) fn new(key: &ApiKey, settings: HttpSettings) -> Result<Self, String> {
         let mut auth =
             HeaderValue::from_str(&format!("bearer {}", key.expose())).map_err(|_| {
                 "the API key contains characters not allowed in an HTTP header".to_string()
@@ -71,14 +71,14 @@ impl HttpSource {
     }
 
     /// The API's base URL.
-    pub fn base_url(&self) -> &Url {
+    pub(crate) fn base_url(&self) -> &Url {
         &self.settings.base_url
     }
 
     /// Pages of one partition, starting at `first` and following `nextLink`. With
     /// `if_none_match`, page 1 is requested conditionally and a `304` ends the stream with
     /// [`SourceError::NotModified`].
-    pub fn pages(self: Arc<Self>, first: Url, if_none_match: Option<String>) -> PageStream {
+    pub(crate) fn pages(self: Arc<Self>, first: Url, if_none_match: Option<String>) -> PageStream {
         let trust = Trust::new(
             self.settings.base_url.clone(),
             self.settings.allowed_hosts.clone(),
@@ -132,7 +132,7 @@ impl HttpSource {
     }
 
     /// One GET with retries: 408/429/5xx and transport errors are retried; 400/401/403/404 are not.
-    pub async fn fetch(
+    pub(crate) async fn fetch(
         &self,
         url: &Url,
         if_none_match: Option<&str>,

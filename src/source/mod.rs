@@ -2,25 +2,25 @@
 //! saved earlier (`--from-dir`, including a `--keep-raw` copy). Yields raw page bodies in order;
 //! knows nothing of rows, schemas or storage.
 
-pub mod endpoint;
-pub mod http;
-pub mod open;
-pub mod paging;
-pub mod replay;
-pub mod retry;
-pub mod trust;
+pub(crate) mod endpoint;
+pub(crate) mod http;
+pub(crate) mod open;
+pub(crate) mod paging;
+pub(crate) mod replay;
+pub(crate) mod retry;
+pub(crate) mod trust;
 
 use std::pin::Pin;
 
 use bytes::Bytes;
 use futures::Stream;
 
-pub use endpoint::{ApiVersion, Endpoint};
-pub use open::{MonthRequest, Pages, Source, SourceSpec};
+pub(crate) use endpoint::{ApiVersion, Endpoint};
+pub(crate) use open::{MonthRequest, Pages, Source, SourceSpec};
 
 /// One page body as received.
 #[derive(Debug, Clone)]
-pub struct RawPage {
+pub(crate) struct RawPage {
     /// 1-based position in the partition's page sequence.
     pub number: u64,
     /// The body, exactly as received (decompressed when replayed from `.zst`).
@@ -32,15 +32,15 @@ pub struct RawPage {
 }
 
 /// A stream of pages in order.
-pub type PageStream = Pin<Box<dyn Stream<Item = Result<RawPage, SourceError>> + Send>>;
+pub(crate) type PageStream = Pin<Box<dyn Stream<Item = Result<RawPage, SourceError>> + Send>>;
 
 /// A secret API key. Its `Debug` and `Display` never show the value.
 #[derive(Clone)]
-pub struct ApiKey(String);
+pub(crate) struct ApiKey(String);
 
 impl ApiKey {
     /// Wraps a key, trimming surrounding whitespace (key files end with a newline).
-    pub fn new(key: &str) -> Option<Self> {
+    pub(crate) fn new(key: &str) -> Option<Self> {
         let k = key.trim();
         (!k.is_empty()).then(|| ApiKey(k.to_owned()))
     }

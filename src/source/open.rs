@@ -10,7 +10,7 @@ use super::{ApiKey, Endpoint, PageStream, SourceError, replay};
 
 /// A source as configured (checked, nothing opened).
 #[derive(Debug, Clone)]
-pub enum SourceSpec {
+pub(crate) enum SourceSpec {
     /// The EA Reporting API over HTTP.
     EaApi {
         /// The key.
@@ -27,7 +27,7 @@ pub enum SourceSpec {
 
 /// A run's source, ready to open months.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     /// The EA Reporting API over HTTP.
     EaApi(Arc<HttpSource>),
     /// Page files saved earlier.
@@ -36,7 +36,7 @@ pub enum Source {
 
 /// What one month asks of the source.
 #[derive(Debug, Clone)]
-pub struct MonthRequest<'a> {
+pub(crate) struct MonthRequest<'a> {
     /// Enrollment number.
     pub enrollment: &'a str,
     /// The EA endpoint of the month (sources that are not the EA API ignore it).
@@ -46,7 +46,7 @@ pub struct MonthRequest<'a> {
 }
 
 /// One month's pages, in order.
-pub struct Pages {
+pub(crate) struct Pages {
     /// The pages.
     pub stream: PageStream,
     /// Where they come from, for the file metadata and logs (a URL without secrets, or
@@ -56,7 +56,7 @@ pub struct Pages {
 
 impl Source {
     /// Builds the source: the HTTP client for an API, nothing for a replay.
-    pub fn new(spec: &SourceSpec) -> Result<Self, String> {
+    pub(crate) fn new(spec: &SourceSpec) -> Result<Self, String> {
         Ok(match spec {
             SourceSpec::EaApi { key, http } => {
                 Source::EaApi(Arc::new(HttpSource::new(key, http.clone())?))
@@ -66,10 +66,10 @@ impl Source {
     }
 
     /// The label replayed pages carry in the file metadata.
-    pub const REPLAY: &'static str = "replay";
+    pub(crate) const REPLAY: &'static str = "replay";
 
     /// Opens one month's pages.
-    pub fn open(&self, req: &MonthRequest<'_>) -> Result<Pages, SourceError> {
+    pub(crate) fn open(&self, req: &MonthRequest<'_>) -> Result<Pages, SourceError> {
         match self {
             Source::EaApi(client) => {
                 let first = req.endpoint.url(client.base_url(), req.enrollment);

@@ -15,7 +15,7 @@ use super::trust::Trust;
 
 /// Cursor state of one partition's page sequence.
 #[derive(Debug)]
-pub struct Cursor {
+pub(crate) struct Cursor {
     trust: Trust,
     /// Hashes of every URL fetched (8 bytes a page, so long months stay small).
     seen: HashSet<u64>,
@@ -25,7 +25,7 @@ pub struct Cursor {
 
 impl Cursor {
     /// A cursor starting at `first`.
-    pub fn new(trust: Trust, max_pages: u64, first: &Url) -> Self {
+    pub(crate) fn new(trust: Trust, max_pages: u64, first: &Url) -> Self {
         let mut seen = HashSet::new();
         seen.insert(url_hash(first));
         Self {
@@ -37,12 +37,12 @@ impl Cursor {
     }
 
     /// Records that one more page was fetched.
-    pub fn page_fetched(&mut self) {
+    pub(crate) fn page_fetched(&mut self) {
         self.fetched += 1;
     }
 
     /// The URL to fetch after a page whose `nextLink` is `next_link`; `Ok(None)` ends paging.
-    pub fn advance(&mut self, next_link: Option<&str>) -> Result<Option<Url>, String> {
+    pub(crate) fn advance(&mut self, next_link: Option<&str>) -> Result<Option<Url>, String> {
         let Some(link) = next_link.map(str::trim).filter(|l| !l.is_empty()) else {
             return Ok(None);
         };
@@ -70,7 +70,7 @@ impl Cursor {
     }
 
     /// Whether the key may be sent to `url` (see [`Trust`]); `Err` says why not.
-    pub fn may_send_key_to(&self, url: &Url) -> Result<(), String> {
+    pub(crate) fn may_send_key_to(&self, url: &Url) -> Result<(), String> {
         self.trust.check(url)
     }
 }
@@ -85,7 +85,7 @@ fn url_hash(url: &Url) -> u64 {
 /// `nextLink`, and the last has none. A folder missing its last pages, or holding pages past the
 /// end of the chain, breaks it, and would otherwise replace a good month with a wrong one.
 #[derive(Debug, Default)]
-pub struct Chain {
+pub(crate) struct Chain {
     /// Pages seen.
     pages: u64,
     /// Whether the last page seen has a `nextLink`.
@@ -94,7 +94,7 @@ pub struct Chain {
 
 impl Chain {
     /// Records the next page and its `nextLink`; `Err` if an earlier page ended the chain.
-    pub fn page(&mut self, next_link: Option<&str>) -> Result<(), String> {
+    pub(crate) fn page(&mut self, next_link: Option<&str>) -> Result<(), String> {
         if self.pages > 0 && !self.open {
             return Err(format!(
                 "page {} has no nextLink, so the chain ended there, yet more pages follow; the folder holds pages of more than one pull or in the wrong order",
@@ -107,7 +107,7 @@ impl Chain {
     }
 
     /// `Err` if the last page still points at a next one: pages are missing.
-    pub fn end(&self) -> Result<(), String> {
+    pub(crate) fn end(&self) -> Result<(), String> {
         if self.open {
             return Err(format!(
                 "the last page (page {}) has a nextLink, so the pages after it are missing",

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use super::{PageStream, RawPage, SourceError};
 
 /// Page files in `dir`, sorted by name.
-pub fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
+pub(crate) fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     let err = |e: std::io::Error| SourceError::Replay {
         path: dir.display().to_string(),
         source: e.into(),
@@ -40,7 +40,7 @@ pub fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
 
 /// Refuses a folder in which two files hold the same page: the same name with and without
 /// `.zst` (a page unpacked for a look), which would archive its rows twice.
-pub fn check_no_duplicate_pages(files: &[PathBuf]) -> Result<(), String> {
+pub(crate) fn check_no_duplicate_pages(files: &[PathBuf]) -> Result<(), String> {
     let mut seen: std::collections::BTreeMap<String, &Path> = std::collections::BTreeMap::new();
     for f in files {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -59,7 +59,7 @@ pub fn check_no_duplicate_pages(files: &[PathBuf]) -> Result<(), String> {
 /// Page buffers kept for reuse: a page read into memory that was used before costs no page
 /// faults, and there are never more buffers than pages in flight.
 #[derive(Default)]
-pub struct BufferPool {
+pub(crate) struct BufferPool {
     free: Mutex<Vec<Vec<u8>>>,
 }
 
@@ -103,7 +103,7 @@ impl Drop for PooledBody {
 }
 
 /// Reads one page file, decompressing `.zst`, into a buffer of `pool`.
-pub fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Bytes, SourceError> {
+pub(crate) fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Bytes, SourceError> {
     let err = |source: crate::text::BoxError| SourceError::Replay {
         path: path.display().to_string(),
         source,
@@ -131,7 +131,7 @@ pub fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Bytes, Sour
 }
 
 /// The pages of `dir` as a stream, read on the blocking pool one at a time.
-pub fn pages(dir: &Path) -> Result<PageStream, SourceError> {
+pub(crate) fn pages(dir: &Path) -> Result<PageStream, SourceError> {
     let files = list_page_files(dir)?;
     let pool = Arc::new(BufferPool::default());
     let stream = futures::stream::iter(files.into_iter().enumerate()).then(move |(i, path)| {

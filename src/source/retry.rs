@@ -10,11 +10,11 @@ use reqwest::header::HeaderMap;
 use crate::config::defaults;
 
 /// The EA API's own throttling header, in seconds.
-pub const EA_RETRY_AFTER: &str = "x-ms-ratelimit-microsoft.consumption-retry-after";
+pub(crate) const EA_RETRY_AFTER: &str = "x-ms-ratelimit-microsoft.consumption-retry-after";
 
 /// How requests are retried.
 #[derive(Debug, Clone)]
-pub struct RetryConfig {
+pub(crate) struct RetryConfig {
     /// Retries after the first attempt.
     pub max_retries: u32,
     /// First backoff delay (doubles each retry, with jitter).
@@ -38,7 +38,7 @@ impl Default for RetryConfig {
 
 impl RetryConfig {
     /// The backoff delays, one per allowed retry.
-    pub fn delays(&self) -> impl Iterator<Item = Duration> + Send + use<> {
+    pub(crate) fn delays(&self) -> impl Iterator<Item = Duration> + Send + use<> {
         ExponentialBuilder::default()
             .with_min_delay(self.base_delay)
             .with_max_delay(self.max_delay)
@@ -49,13 +49,13 @@ impl RetryConfig {
 }
 
 /// Whether an HTTP status is worth retrying: 408, 429 and 5xx.
-pub fn is_retryable_status(status: u16) -> bool {
+pub(crate) fn is_retryable_status(status: u16) -> bool {
     status == 408 || status == 429 || (500..600).contains(&status)
 }
 
 /// The longest wait any retry header asks for: the EA header (seconds), or `Retry-After`
 /// as seconds or as an HTTP date.
-pub fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let seconds = |v: &str| {
         v.trim()
             .parse::<f64>()

@@ -8,7 +8,7 @@
 use url::{Host, Url};
 
 /// Whether `url`'s host is this machine: `localhost` (or a `.localhost` name), 127.0.0.0/8 or `::1`.
-pub fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
@@ -21,7 +21,7 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// `Err` with the reason when `url` would carry a credential in clear text over a network.
-pub fn check_transport(url: &Url, allow_http: bool) -> Result<(), String> {
+pub(crate) fn check_transport(url: &Url, allow_http: bool) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if allow_http || is_loopback(url) => Ok(()),
@@ -34,14 +34,14 @@ pub fn check_transport(url: &Url, allow_http: bool) -> Result<(), String> {
 }
 
 /// Scheme, host and port equal, with default ports (`:443`, `:80`) normalised.
-pub fn same_origin(a: &Url, b: &Url) -> bool {
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// `scheme://host[:port]`, for messages (never a path or query, which may hold a signature).
-pub fn origin(u: &Url) -> String {
+pub(crate) fn origin(u: &Url) -> String {
     match u.port() {
         Some(p) => format!("{}://{}:{p}", u.scheme(), u.host_str().unwrap_or("?")),
         None => format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")),
@@ -50,7 +50,7 @@ pub fn origin(u: &Url) -> String {
 
 /// The origins a credential may go to.
 #[derive(Debug, Clone)]
-pub struct Trust {
+pub(crate) struct Trust {
     /// The configured origin.
     pub base: Url,
     /// Further hosts the user trusts (lower-case).
@@ -61,7 +61,7 @@ pub struct Trust {
 
 impl Trust {
     /// Trust in `base`'s origin and `allowed_hosts` (matched case-insensitively).
-    pub fn new(base: Url, allowed_hosts: Vec<String>, allow_http: bool) -> Self {
+    pub(crate) fn new(base: Url, allowed_hosts: Vec<String>, allow_http: bool) -> Self {
         Self {
             base,
             allowed_hosts: allowed_hosts
@@ -73,7 +73,7 @@ impl Trust {
     }
 
     /// Whether the credential may be sent to `url`; `Err` says why not.
-    pub fn check(&self, url: &Url) -> Result<(), String> {
+    pub(crate) fn check(&self, url: &Url) -> Result<(), String> {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let same = same_origin(url, &self.base);
         let allowed = url.scheme() == self.base.scheme() && self.allowed_hosts.contains(&host);

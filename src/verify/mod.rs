@@ -21,7 +21,7 @@ use crate::sink::read::META_PREFIX as META;
 
 /// One partition's check.
 #[derive(Debug, Clone, Serialize)]
-pub struct PartitionCheck {
+pub(crate) struct PartitionCheck {
     /// Enrollment.
     pub enrollment: String,
     /// `YYYY-MM`.
@@ -52,7 +52,7 @@ pub struct PartitionCheck {
 
 /// The whole lake's check.
 #[derive(Debug, Clone, Serialize)]
-pub struct VerifyReport {
+pub(crate) struct VerifyReport {
     /// Lake URL.
     pub dest: String,
     /// Partitions found.
@@ -65,7 +65,7 @@ pub struct VerifyReport {
 
 /// Where an object sits in the layout.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Placement {
+pub(crate) enum Placement {
     /// A partition's data object: (enrollment, year, month).
     Data(String, i32, u32),
     /// Under `_raw/`, `_staging/` or another `_`/`.` folder: not part of the table.
@@ -75,7 +75,7 @@ pub enum Placement {
 }
 
 /// Classifies a path relative to the lake root. Pure.
-pub fn classify(rel: &str) -> Placement {
+pub(crate) fn classify(rel: &str) -> Placement {
     let parts: Vec<&str> = rel.split('/').collect();
     if parts
         .first()
@@ -113,7 +113,7 @@ fn relative(lake: &Lake, meta: &ObjectMeta) -> String {
 }
 
 /// Checks every partition of `lake` (optionally one enrollment and/or month).
-pub async fn verify(
+pub(crate) async fn verify(
     lake: &Lake,
     enrollment: Option<&str>,
     month: Option<(i32, u32)>,

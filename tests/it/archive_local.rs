@@ -4,10 +4,10 @@
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Date32Type, Decimal128Type, Int64Type};
 use chrono::{Datelike, NaiveDate, Utc};
+use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::money::format_scaled;
 use ea_usage_archiver::sim::SimConfig;
 use ea_usage_archiver::sim::data::{ROW0_COST_SCALED, month_totals};
-use ea_usage_archiver::source::ApiVersion;
 
 use crate::common::*;
 

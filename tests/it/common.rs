@@ -226,3 +226,11 @@ pub fn assert_released(leases: &[String], read: impl Fn(&str) -> Vec<u8>) {
         assert_eq!(rec["released"], true, "{f} is not released: {rec}");
     }
 }
+
+/// The variables the archiver hands its store (`AWS_*` and `AZURE_*`), for the tests' own
+/// clients of the same stores.
+pub fn store_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("AWS_") || k.starts_with("AZURE_"))
+        .collect()
+}

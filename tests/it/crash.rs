@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::sim::SimConfig;
 use ea_usage_archiver::sim::data::month_totals;
-use ea_usage_archiver::source::ApiVersion;
 
 use crate::common::*;
 

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::sim::SimConfig;
 use ea_usage_archiver::sim::data::month_totals;
-use ea_usage_archiver::source::ApiVersion;
 use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -29,8 +29,7 @@ impl Target {
         let url = dir.path().to_str().unwrap().to_string();
         let file_url = url::Url::from_directory_path(dir.path()).unwrap();
         let (store, prefix) =
-            object_store::parse_url_opts(&file_url, ea_usage_archiver::sink::store::store_env())
-                .unwrap();
+            object_store::parse_url_opts(&file_url, crate::common::store_env()).unwrap();
         Self {
             url,
             store: Arc::from(store),
@@ -61,7 +60,7 @@ impl Target {
         let url = format!("{}/{unique}", base.trim_end_matches('/'));
         let (store, prefix) = object_store::parse_url_opts(
             &url::Url::parse(&url).unwrap(),
-            ea_usage_archiver::sink::store::store_env(),
+            crate::common::store_env(),
         )
         .unwrap();
         Some(Self {

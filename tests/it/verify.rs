@@ -1,11 +1,11 @@
 //! `verify` recomputes each partition against its metadata and finds strays;
 //! `--skip-unchanged` keeps a month whose page-1 ETag has not changed.
 
+use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::money::format_scaled;
 use ea_usage_archiver::schema::arrow_schema;
 use ea_usage_archiver::sim::SimConfig;
 use ea_usage_archiver::sim::data::month_totals;
-use ea_usage_archiver::source::ApiVersion;
 use parquet::arrow::ArrowWriter;
 use parquet::file::metadata::KeyValue;
 

@@ -1,67 +1,30 @@
-//! The three subcommands: `archive`, `simulate`, `demo`. Each returns the process exit code.
-
-use std::io::Write;
+//! The built-in simulator's commands (`simulate`, `demo`, `sim-totals`) and the benchmark's
+//! typed-parse floor (`bench-parse`), behind the default-on `sim` feature.
 
 use clap::Parser;
-use tracing::{error, info};
+use tracing::info;
 
-use crate::app::{RunSummary, run_archive};
-use crate::cli::{
-    ArchiveArgs, Cli, Command, DemoArgs, OutputFormat, SimTotalsArgs, SimulateArgs, VerifyArgs,
-};
-use crate::config::{ArchiveConfig, VerifyConfig, load_api_key, today_utc};
-use crate::error::{RunError, exit};
+use super::archive_with;
+use crate::cli::{BenchParseArgs, Cli, Command, DemoArgs, SimTotalsArgs, SimulateArgs};
+use crate::config::load_api_key;
+use crate::error::exit;
 use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
 
-/// Runs the parsed command line.
-pub async fn run(cli: Cli) -> i32 {
-    match cli.command {
-        Command::Archive(args) => archive(&args).await,
-        Command::Simulate(args) => simulate(&args).await,
-        Command::Demo(args) => demo(&args).await,
-        Command::SimTotals(args) => sim_totals(&args),
-        Command::Verify(args) => verify(&args).await,
-        Command::BenchParse(args) => match crate::bench_parse::parse_dir(&args.from_dir) {
-            Ok(rows) => {
-                println!("{rows}");
-                exit::OK
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit::DATA
-            }
-        },
-    }
-}
-
-fn print_summary(summary: &RunSummary) {
-    let json = serde_json::to_string_pretty(summary).expect("summary serializes");
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{json}");
-}
-
-async fn archive_with(args: &ArchiveArgs, env_key: Option<String>) -> Result<RunSummary, RunError> {
-    let cfg = ArchiveConfig::from_args(args, env_key, today_utc())?;
-    let cancel = crate::app::cancel::on_signals()
-        .map_err(|e| RunError::Internal(format!("cannot listen for signals: {e}")))?;
-    run_archive(cfg, cancel).await
-}
-
-async fn archive(args: &ArchiveArgs) -> i32 {
-    match archive_with(args, std::env::var("EA_API_KEY").ok()).await {
-        Ok(summary) => {
-            print_summary(&summary);
-            summary.exit_code()
+/// `bench-parse`: every page of a folder through a typed serde struct, single-threaded.
+pub(super) fn bench_parse(args: &BenchParseArgs) -> i32 {
+    match crate::bench_parse::parse_dir(&args.from_dir) {
+        Ok(rows) => {
+            println!("{rows}");
+            exit::OK
         }
         Err(e) => {
-            error!(error = %e.chain(), "run failed");
-            eprintln!("error: {}", e.chain());
-            e.exit_code()
+            eprintln!("error: {e}");
+            exit::DATA
         }
     }
 }
 
-async fn simulate(args: &SimulateArgs) -> i32 {
+pub(super) async fn simulate(args: &SimulateArgs) -> i32 {
     let key = match (&args.api_key_file, std::env::var("EA_API_KEY").ok()) {
         (None, None) => DEMO_KEY.to_string(),
         (file, env) => match load_api_key(file.as_ref(), env) {
@@ -117,11 +80,11 @@ async fn simulate(args: &SimulateArgs) -> i32 {
 }
 
 /// Months the demo archives.
-pub const DEMO_MONTHS: [&str; 3] = ["2024-01", "2024-02", "2024-03"];
+pub(crate) const DEMO_MONTHS: [&str; 3] = ["2024-01", "2024-02", "2024-03"];
 /// Enrollment the demo archives.
-pub const DEMO_ENROLLMENT: &str = "1234567";
+pub(crate) const DEMO_ENROLLMENT: &str = "1234567";
 
-async fn demo(args: &DemoArgs) -> i32 {
+pub(super) async fn demo(args: &DemoArgs) -> i32 {
     let handle = match sim::start(([127, 0, 0, 1], 0).into(), SimConfig::new(DEMO_KEY)).await {
         Ok(h) => h,
         Err(e) => {
@@ -186,7 +149,7 @@ async fn demo(args: &DemoArgs) -> i32 {
     }
 }
 
-fn sim_totals(args: &SimTotalsArgs) -> i32 {
+pub(super) fn sim_totals(args: &SimTotalsArgs) -> i32 {
     let mut cfg = SimConfig::new(DEMO_KEY);
     cfg.rows_per_month = args.rows_per_month;
     cfg.revision = args.revision;
@@ -208,76 +171,4 @@ fn sim_totals(args: &SimTotalsArgs) -> i32 {
     }
     println!("{}", serde_json::Value::Object(out));
     exit::OK
-}
-
-async fn verify(args: &VerifyArgs) -> i32 {
-    let cfg = match VerifyConfig::from_args(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: invalid argument {e}");
-            return exit::USAGE;
-        }
-    };
-    let lake = match crate::sink::open_lake(&cfg.dest, false) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {}", crate::text::error_chain(&e));
-            return exit::USAGE;
-        }
-    };
-    let report = match crate::verify::verify(&lake, cfg.enrollment.as_deref(), cfg.month).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}", crate::text::error_chain(&e));
-            return exit::STORAGE;
-        }
-    };
-    match cfg.format {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("report serializes")
-        ),
-        OutputFormat::Text => print_verify_table(&report),
-    }
-    if report.ok {
-        exit::OK
-    } else {
-        exit::VERIFY_FAILED
-    }
-}
-
-fn print_verify_table(r: &crate::verify::VerifyReport) {
-    println!(
-        "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} status",
-        "enrollment", "month", "rows", "cost", "bytes", "api", "pulled_at"
-    );
-    for p in &r.partitions {
-        println!(
-            "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} {}",
-            p.enrollment,
-            p.month,
-            p.rows.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
-            p.cost_total.as_deref().unwrap_or("-"),
-            p.bytes,
-            p.api_version.as_deref().unwrap_or("-"),
-            p.pulled_at.as_deref().unwrap_or("-"),
-            p.status
-        );
-        for problem in &p.problems {
-            println!("    ! {problem}");
-        }
-        for warning in &p.warnings {
-            println!("    ~ {warning}");
-        }
-    }
-    for s in &r.stray_files {
-        println!("stray file: {s}");
-    }
-    println!(
-        "{} partition(s), {} problem(s), {} stray file(s): {}",
-        r.partitions.len(),
-        r.partitions.iter().filter(|p| p.status != "ok").count(),
-        r.stray_files.len(),
-        if r.ok { "OK" } else { "FAILED" }
-    );
 }

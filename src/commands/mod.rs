@@ -1,0 +1,34 @@
+//! The subcommands. Each takes its parsed flags, checks them into its config (`crate::config`),
+//! runs, prints its report on stdout and returns the process exit code.
+//!
+//! | command | file |
+//! |---|---|
+//! | `archive` | `archive.rs` |
+//! | `verify` | `verify.rs` |
+//! | `simulate`, `demo`, `sim-totals`, `bench-parse` (feature `sim`) | `tools.rs` |
+
+mod archive;
+#[cfg(feature = "sim")]
+mod tools;
+mod verify;
+
+use crate::cli::{Cli, Command};
+
+#[cfg(feature = "sim")]
+pub(crate) use archive::archive_with;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Archive(args) => archive::archive(&args).await,
+        Command::Verify(args) => verify::verify(&args).await,
+        #[cfg(feature = "sim")]
+        Command::Simulate(args) => tools::simulate(&args).await,
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => tools::demo(&args).await,
+        #[cfg(feature = "sim")]
+        Command::SimTotals(args) => tools::sim_totals(&args),
+        #[cfg(feature = "sim")]
+        Command::BenchParse(args) => tools::bench_parse(&args),
+    }
+}

@@ -1,0 +1,77 @@
+//! `verify`.
+
+use crate::cli::{OutputFormat, VerifyArgs};
+use crate::config::VerifyConfig;
+use crate::error::exit;
+
+pub(super) async fn verify(args: &VerifyArgs) -> i32 {
+    let cfg = match VerifyConfig::from_args(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: invalid argument {e}");
+            return exit::USAGE;
+        }
+    };
+    let lake = match crate::sink::open_lake(&cfg.dest, false) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {}", crate::text::error_chain(&e));
+            return exit::USAGE;
+        }
+    };
+    let report = match crate::verify::verify(&lake, cfg.enrollment.as_deref(), cfg.month).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}", crate::text::error_chain(&e));
+            return exit::STORAGE;
+        }
+    };
+    match cfg.format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        ),
+        OutputFormat::Text => print_verify_table(&report),
+    }
+    if report.ok {
+        exit::OK
+    } else {
+        exit::VERIFY_FAILED
+    }
+}
+
+fn print_verify_table(r: &crate::verify::VerifyReport) {
+    println!(
+        "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} status",
+        "enrollment", "month", "rows", "cost", "bytes", "api", "pulled_at"
+    );
+    for p in &r.partitions {
+        println!(
+            "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} {}",
+            p.enrollment,
+            p.month,
+            p.rows.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+            p.cost_total.as_deref().unwrap_or("-"),
+            p.bytes,
+            p.api_version.as_deref().unwrap_or("-"),
+            p.pulled_at.as_deref().unwrap_or("-"),
+            p.status
+        );
+        for problem in &p.problems {
+            println!("    ! {problem}");
+        }
+        for warning in &p.warnings {
+            println!("    ~ {warning}");
+        }
+    }
+    for s in &r.stray_files {
+        println!("stray file: {s}");
+    }
+    println!(
+        "{} partition(s), {} problem(s), {} stray file(s): {}",
+        r.partitions.len(),
+        r.partitions.iter().filter(|p| p.status != "ok").count(),
+        r.stray_files.len(),
+        if r.ok { "OK" } else { "FAILED" }
+    );
+}
