@@ -6,7 +6,7 @@
 //!             ▼                 ▼
 //!        (current period:   consumer: chain check, raw copy, counters
 //!         month from page 1)    │  PartitionWriter: mpsc(1) to the encoder thread
-//!                               ▼  (column lanes, sync_channel(2) each), mpsc(2) to the upload
+//!                               ▼  (column lanes on the shared pool, 2 queued each), mpsc(2) to the upload
 //!                           staged object ──► commit decision (shrink guard, lease) ──► commit
 //! ```
 //!

@@ -3,4 +3,5 @@
 //! same way. Pure: text in, values out.
 
 pub(crate) mod envelope;
+pub(crate) mod escape;
 pub(crate) mod scan;

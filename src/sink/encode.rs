@@ -1,11 +1,11 @@
 //! Column-parallel Parquet encoding. The schema's columns are split into lanes of about equal
-//! cost; each lane encodes its columns on its own thread, and every row group is assembled in
-//! column order on the caller's thread. The file is the one `ArrowWriter` would write (same
+//! cost; each lane encodes its columns on the process's shared encoder pool (`pool`: one
+//! thread per core for all months in flight), and every row group is assembled in column order
+//! on the caller's thread. The file is the one `ArrowWriter` would write (same
 //! properties, the Arrow schema in the footer): only the encoding is spread over the cores.
 
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::thread::JoinHandle;
 
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
@@ -17,6 +17,8 @@ use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
+
+use super::pool::{Actor, Handler};
 
 /// Batches queued per lane.
 const LANE_QUEUE: usize = 2;
@@ -45,75 +47,83 @@ enum LaneMsg {
 
 type Chunks = Result<Vec<ArrowColumnChunk>>;
 
+/// One lane: its columns' writers, encoding on the shared pool (`pool`), in order.
 struct Lane {
     /// First leaf column of the lane.
     first_leaf: usize,
-    tx: SyncSender<LaneMsg>,
+    actor: Actor<LaneHandler>,
     done: Receiver<Chunks>,
-    thread: JoinHandle<()>,
+}
+
+struct LaneHandler {
+    fields: Range<usize>,
+    schema: SchemaRef,
+    writers: Vec<ArrowColumnWriter>,
+    done: SyncSender<Chunks>,
+    /// An error was reported: the rest of the row group is ignored.
+    failed: bool,
+}
+
+impl Handler for LaneHandler {
+    type Msg = LaneMsg;
+
+    fn handle(&mut self, msg: LaneMsg) {
+        if self.failed {
+            return;
+        }
+        let result = match msg {
+            LaneMsg::Start(w) => {
+                self.writers = w;
+                return;
+            }
+            LaneMsg::Batch(batch) => {
+                match encode(&self.fields, &self.schema, &batch, &mut self.writers) {
+                    Ok(()) => return,
+                    Err(e) => Err(e),
+                }
+            }
+            LaneMsg::Close => self
+                .writers
+                .drain(..)
+                .map(ArrowColumnWriter::close)
+                .collect(),
+        };
+        self.failed = result.is_err();
+        // The owner takes each result before it sends more work, so this never blocks a pool
+        // thread; if the owner is gone, nobody wants the result.
+        if self.done.try_send(result).is_err() {
+            self.failed = true;
+        }
+    }
 }
 
 impl Lane {
-    fn spawn(n: usize, fields: Range<usize>, first_leaf: usize, schema: SchemaRef) -> Self {
-        let (tx, rx) = sync_channel(LANE_QUEUE);
+    fn new(fields: Range<usize>, first_leaf: usize, schema: SchemaRef) -> Self {
         let (done_tx, done) = sync_channel(1);
-        let thread = std::thread::Builder::new()
-            .name(format!("parquet-lane-{n}"))
-            .spawn(move || lane_loop(fields, &schema, rx, done_tx))
-            .expect("spawn an encoder thread");
+        let handler = LaneHandler {
+            fields,
+            schema,
+            writers: Vec::new(),
+            done: done_tx,
+            failed: false,
+        };
         Self {
             first_leaf,
-            tx,
+            actor: Actor::new(handler, LANE_QUEUE),
             done,
-            thread,
         }
     }
 
-    /// Sends `msg`; if the lane has stopped, its error.
-    fn send(&self, msg: LaneMsg) -> Result<()> {
-        if self.tx.send(msg).is_ok() {
-            return Ok(());
-        }
-        Err(self.failure())
+    /// Queues `msg`, waiting while the lane's queue is full.
+    fn send(&self, msg: LaneMsg) {
+        self.actor.send(msg);
     }
 
-    fn failure(&self) -> ParquetError {
-        match self.done.recv() {
-            Ok(Err(e)) => e,
-            _ => ParquetError::General("a column encoder thread stopped".into()),
-        }
-    }
-
+    /// The lane's result for the row group just closed (or its first error).
     fn chunks(&self) -> Chunks {
         self.done
             .recv()
-            .map_err(|_| ParquetError::General("a column encoder thread stopped".into()))?
-    }
-}
-
-fn lane_loop(
-    fields: Range<usize>,
-    schema: &SchemaRef,
-    rx: Receiver<LaneMsg>,
-    done: SyncSender<Chunks>,
-) {
-    let mut writers: Vec<ArrowColumnWriter> = Vec::new();
-    for msg in rx {
-        let result = match msg {
-            LaneMsg::Start(w) => {
-                writers = w;
-                continue;
-            }
-            LaneMsg::Batch(batch) => match encode(&fields, schema, &batch, &mut writers) {
-                Ok(()) => continue,
-                Err(e) => Err(e),
-            },
-            LaneMsg::Close => writers.drain(..).map(ArrowColumnWriter::close).collect(),
-        };
-        let failed = result.is_err();
-        if done.send(result).is_err() || failed {
-            return;
-        }
+            .map_err(|_| ParquetError::General("a column encoder stopped".into()))?
     }
 }
 
@@ -192,9 +202,8 @@ impl ParallelWriter {
         let mut first_leaf = 0;
         let lanes = split_lanes(&costs, lanes)
             .into_iter()
-            .enumerate()
-            .map(|(n, fields)| {
-                let lane = Lane::spawn(n, fields.clone(), first_leaf, schema.clone());
+            .map(|fields| {
+                let lane = Lane::new(fields.clone(), first_leaf, schema.clone());
                 first_leaf += leaves[fields].iter().sum::<usize>();
                 lane
             })
@@ -219,7 +228,7 @@ impl ParallelWriter {
             let n = (self.row_group_rows - self.rows).min(batch.num_rows() - offset);
             let part = batch.slice(offset, n);
             for lane in &self.lanes {
-                lane.send(LaneMsg::Batch(part.clone()))?;
+                lane.send(LaneMsg::Batch(part.clone()));
             }
             self.rows += n;
             offset += n;
@@ -234,14 +243,14 @@ impl ParallelWriter {
         let mut writers = self.factory.create_column_writers(self.row_groups)?;
         self.row_groups += 1;
         for lane in self.lanes.iter().rev() {
-            lane.send(LaneMsg::Start(writers.split_off(lane.first_leaf)))?;
+            lane.send(LaneMsg::Start(writers.split_off(lane.first_leaf)));
         }
         Ok(())
     }
 
     fn close_row_group(&mut self) -> Result<()> {
         for lane in &self.lanes {
-            lane.send(LaneMsg::Close)?;
+            lane.send(LaneMsg::Close);
         }
         let mut chunks = Vec::new();
         for lane in &self.lanes {
@@ -278,22 +287,6 @@ impl ParallelWriter {
         }
         self.file.finish()?;
         Ok(())
-    }
-}
-
-impl Drop for ParallelWriter {
-    /// Stops the lanes: their queues close first, then whatever they still send is drained (so
-    /// none stays blocked on a full reply channel) and the threads are joined.
-    fn drop(&mut self) {
-        let lanes: Vec<(Receiver<Chunks>, JoinHandle<()>)> = self
-            .lanes
-            .drain(..)
-            .map(|lane| (lane.done, lane.thread))
-            .collect();
-        for (done, thread) in lanes {
-            while done.recv().is_ok() {}
-            let _ = thread.join();
-        }
     }
 }
 

@@ -4,6 +4,7 @@
 pub(crate) mod encode;
 pub(crate) mod layout;
 pub(crate) mod lease;
+pub(crate) mod pool;
 pub(crate) mod raw;
 pub(crate) mod read;
 pub(crate) mod staging;
