@@ -64,6 +64,12 @@ pub enum Command {
     BenchParse(BenchParseArgs),
     /// Check every partition of a lake against its own metadata and report stray files.
     Verify(VerifyArgs),
+    /// List every version of a month: the current one and those kept in history.
+    History(HistoryArgs),
+    /// Compare two versions of a month, grouped by some columns.
+    Diff(DiffArgs),
+    /// Make an earlier version of a month current again.
+    Restore(RestoreArgs),
     #[cfg(feature = "sim")]
     /// Print the simulator's own row counts and exact cost totals as JSON (for tests).
     #[command(hide = true)]
@@ -93,6 +99,68 @@ pub struct VerifyArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+/// The month a version command looks at.
+#[derive(Debug, Args, Clone)]
+pub struct MonthArgs {
+    /// Lake: a path or a URL, as for `archive --dest`.
+    #[arg(long, default_value = defaults::DEST)]
+    pub dest: String,
+    /// Enrollment number.
+    #[arg(long)]
+    pub enrollment: String,
+    /// Month, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+}
+
+/// Flags of `history`.
+#[derive(Debug, Args, Clone)]
+pub struct HistoryArgs {
+    /// The month.
+    #[command(flatten)]
+    pub month: MonthArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Flags of `diff`.
+#[derive(Debug, Args, Clone)]
+pub struct DiffArgs {
+    /// The month.
+    #[command(flatten)]
+    pub month: MonthArgs,
+    /// The older version (default: the newest one in history).
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+    /// The newer version (default: the current one).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Columns to group by, comma-separated.
+    #[arg(long, value_name = "COLUMNS", default_value = defaults::DIFF_BY)]
+    pub by: String,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Flags of `restore`.
+#[derive(Debug, Args, Clone)]
+pub struct RestoreArgs {
+    /// The month.
+    #[command(flatten)]
+    pub month: MonthArgs,
+    /// The version to make current (as `history` lists it).
+    #[arg(long, value_name = "VERSION")]
+    pub version: String,
+    /// Replaced versions kept per month (as for `archive`).
+    #[arg(long, value_name = "N", default_value_t = defaults::HISTORY_KEEP)]
+    pub history_keep: usize,
+    /// Time-to-live of the month's lease in seconds (as for `archive`).
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::LEASE_TTL_S)]
+    pub lease_ttl: u64,
 }
 
 /// Report format.
@@ -190,6 +258,12 @@ pub struct ArchiveArgs {
     /// killed run blocks the month for at most this long.
     #[arg(long, value_name = "SECONDS", default_value_t = defaults::LEASE_TTL_S)]
     pub lease_ttl: u64,
+    /// Replaced versions kept per month under `<dest>/_history/` (0: keep none).
+    #[arg(long, value_name = "N", default_value_t = defaults::HISTORY_KEEP)]
+    pub history_keep: usize,
+    /// Test hook: abort the process right after the named step (`history-copy`).
+    #[arg(long, value_name = "STEP", hide = true)]
+    pub crash_after: Option<String>,
     /// First retry delay in milliseconds (doubles each retry, with jitter).
     #[arg(long, value_name = "MS", default_value_t = defaults::RETRY_BASE_DELAY_MS, hide = true)]
     pub retry_base_delay_ms: u64,

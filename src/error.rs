@@ -38,7 +38,7 @@ pub mod exit {
 
 /// Anything that stops a partition or the run.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub(crate) enum RunError {
     /// Invalid flag.
     #[error("invalid argument {0}")]
     Config(#[from] ConfigError),
@@ -68,6 +68,9 @@ pub enum RunError {
         /// `no rows` or `fewer than half`.
         why: &'static str,
     },
+    /// `restore` was given a version the month does not have.
+    #[error(transparent)]
+    Restore(#[from] crate::versions::restore::RestoreError),
     /// The run was cancelled by a signal before the month was committed.
     #[error("cancelled by {}; the month was left as it was", .0.name())]
     Cancelled(Signal),
@@ -78,7 +81,7 @@ pub enum RunError {
 
 impl RunError {
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             RunError::Config(_) => exit::USAGE,
             RunError::Source(e) if e.is_auth() => exit::AUTH,
@@ -91,12 +94,13 @@ impl RunError {
             RunError::Lease(_) => exit::LEASE_HELD,
             RunError::Refused { .. } => exit::REFUSED,
             RunError::Cancelled(s) => s.exit_code(),
+            RunError::Restore(_) => exit::USAGE,
             RunError::Internal(_) => exit::INTERNAL,
         }
     }
 
     /// The error and its sources on one line.
-    pub fn chain(&self) -> String {
+    pub(crate) fn chain(&self) -> String {
         crate::text::error_chain(self)
     }
 }

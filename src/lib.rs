@@ -61,5 +61,6 @@ pub(crate) mod sink;
 pub(crate) mod source;
 pub(crate) mod text;
 pub(crate) mod verify;
+pub(crate) mod versions;
 
 pub use source::endpoint::ApiVersion;

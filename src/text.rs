@@ -46,14 +46,14 @@ pub(crate) fn redact_secrets(text: &str) -> String {
 /// An error chain copied level by level with every message redacted: it keeps the causes (each
 /// level is its own `source()`) while no signature can reach a log or a summary through it.
 #[derive(Debug)]
-pub struct RedactedError {
+pub(crate) struct RedactedError {
     message: String,
     source: Option<Box<RedactedError>>,
 }
 
 impl RedactedError {
     /// A redacted copy of `e` and its sources.
-    pub fn of(e: &(dyn std::error::Error + 'static)) -> Self {
+    pub(crate) fn of(e: &(dyn std::error::Error + 'static)) -> Self {
         let mut messages = vec![redact_secrets(&e.to_string())];
         let mut cur = e.source();
         while let Some(s) = cur {

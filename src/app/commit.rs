@@ -12,6 +12,8 @@ pub(crate) struct CurrentVersion {
     pub pulled_at: Option<String>,
     /// `run_id`.
     pub run_id: Option<String>,
+    /// `fingerprint` of its rows.
+    pub fingerprint: Option<String>,
 }
 
 impl CurrentVersion {
@@ -21,6 +23,7 @@ impl CurrentVersion {
             rows: kv.get("row_count").and_then(|v| v.parse().ok()),
             pulled_at: kv.get("pulled_at").cloned(),
             run_id: kv.get("run_id").cloned(),
+            fingerprint: kv.get("fingerprint").cloned(),
         }
     }
 }
@@ -32,6 +35,8 @@ pub(crate) struct NewVersion<'a> {
     pub rows: u64,
     /// When its pull started (RFC 3339, UTC).
     pub pulled_at: &'a str,
+    /// The fingerprint of its rows.
+    pub fingerprint: &'a str,
 }
 
 /// What to do with the new version.
@@ -39,6 +44,8 @@ pub(crate) struct NewVersion<'a> {
 pub(crate) enum Decision {
     /// Replace the month with it.
     Commit,
+    /// Write nothing: the current object holds exactly these rows.
+    Unchanged,
     /// Keep the current object: the new one is much smaller (`--allow-shrink` overrides).
     Refuse {
         /// Rows of the current object.
@@ -56,7 +63,18 @@ pub(crate) enum Decision {
     },
 }
 
-/// The shrink guard: a month that holds rows is never replaced by a version with no rows, or
+/// Whether RFC 3339 time `a` is after `b` (compared as times, so precisions may differ).
+fn later(a: &str, b: &str) -> bool {
+    match (
+        chrono::DateTime::parse_from_rfc3339(a),
+        chrono::DateTime::parse_from_rfc3339(b),
+    ) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => a > b,
+    }
+}
+
+/// An identical pull (same fingerprint) writes nothing. The shrink guard: a month that holds rows is never replaced by a version with no rows, or
 /// with fewer than half of them, unless `allow_shrink`. A month with no object is never refused.
 pub(crate) fn decide(
     current: Option<&CurrentVersion>,
@@ -66,8 +84,11 @@ pub(crate) fn decide(
     let Some(current) = current else {
         return Decision::Commit;
     };
+    if current.fingerprint.as_deref() == Some(new.fingerprint) {
+        return Decision::Unchanged;
+    }
     if let Some(theirs) = &current.pulled_at
-        && theirs.as_str() > new.pulled_at
+        && later(theirs, new.pulled_at)
     {
         return Decision::Stale {
             run_id: current.run_id.clone().unwrap_or_default(),
@@ -102,6 +123,7 @@ mod tests {
             rows: Some(rows),
             pulled_at: Some("2026-11-30T02:00:00Z".into()),
             run_id: Some("old".into()),
+            fingerprint: Some("fp-old".into()),
         }
     }
 
@@ -109,6 +131,7 @@ mod tests {
         NewVersion {
             rows,
             pulled_at: "2026-12-01T02:00:00Z",
+            fingerprint: "fp-new",
         }
     }
 
@@ -151,6 +174,16 @@ mod tests {
     }
 
     #[test]
+    fn identical_rows_are_not_written_again_even_when_small() {
+        let same = NewVersion {
+            fingerprint: "fp-old",
+            ..new(0)
+        };
+        assert_eq!(decide(Some(&cur(10)), &same, false), Decision::Unchanged);
+        assert_eq!(decide(None, &same, false), Decision::Commit);
+    }
+
+    #[test]
     fn a_newer_pull_is_never_replaced_by_an_older_one() {
         let mut c = cur(10);
         c.pulled_at = Some("2026-12-01T03:00:00Z".into());
@@ -161,6 +194,16 @@ mod tests {
                 pulled_at: "2026-12-01T03:00:00Z".into()
             }
         );
+    }
+
+    #[test]
+    fn times_of_either_precision_compare_as_times() {
+        assert!(later("2026-12-01T22:08:36.500Z", "2026-12-01T22:08:36Z"));
+        assert!(!later("2026-12-01T22:08:36Z", "2026-12-01T22:08:36.500Z"));
+        assert!(!later(
+            "2026-12-01T22:08:36.500Z",
+            "2026-12-01T22:08:36.500Z"
+        ));
     }
 
     #[test]
@@ -175,7 +218,8 @@ mod tests {
             CurrentVersion {
                 rows: Some(12),
                 pulled_at: Some("t".into()),
-                run_id: Some("r".into())
+                run_id: Some("r".into()),
+                fingerprint: None,
             }
         );
     }

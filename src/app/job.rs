@@ -25,11 +25,13 @@ use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, warn};
 
 use super::cancel::Cancel;
-use super::commit::{CurrentVersion, Decision, NewVersion, decide};
+use super::commit::NewVersion;
+use super::publish::{PublishSettings, Published, publish};
 use super::summary::PartitionReport;
 use crate::batch::SizeHints;
 use crate::batch::months::{dominant_month, rows_outside_month};
 use crate::config::PartitionPlan;
+use crate::decode::fingerprint::Fingerprint;
 use crate::decode::{DecodeStats, DecodedPage, decode_page_sized};
 use crate::error::RunError;
 use crate::money::format_scaled;
@@ -68,6 +70,10 @@ pub(crate) struct JobContext {
     pub allow_shrink: bool,
     /// `--lease-ttl`.
     pub lease_ttl: Duration,
+    /// `--history-keep`.
+    pub history_keep: usize,
+    /// Test hook: abort after keeping the previous version.
+    pub crash_after_history_copy: bool,
     /// Set by SIGTERM/SIGINT.
     pub cancel: Cancel,
 }
@@ -163,7 +169,7 @@ impl Month<'_> {
             self.take_lease().await?;
         }
         let ctx = self.ctx;
-        let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
         // With --skip-unchanged, page 1 is asked for with the ETag of the month's current object.
         let previous = if ctx.skip_unchanged {
             existing_metadata(&ctx.lake, &self.key).await
@@ -210,6 +216,7 @@ impl Month<'_> {
         let mut pages = 0u64;
         let mut last_origin = String::new();
         let mut first_etag = None;
+        let mut fingerprint = Fingerprint::default();
         let bar = progress::month_bar(&format!("{} {}", key.enrollment, key.month_label()));
         while let Some(it) = item {
             chain
@@ -233,6 +240,7 @@ impl Month<'_> {
                 first_etag = it.etag;
             }
             stats.merge(&it.page.stats);
+            fingerprint.add_rows(&it.page.row_digests);
             out_of_month += rows_outside_month(&it.page.batch, key.year, key.month);
             pages = it.number;
             last_origin = it.origin;
@@ -266,56 +274,40 @@ impl Month<'_> {
             );
         }
 
+        let fingerprint_text = fingerprint.finish();
         let mut metadata = file_metadata(ctx, &key, &source_label, &pulled_at, &stats, pages);
         metadata.push(meta("out_of_month_rows", out_of_month.to_string()));
+        metadata.push(meta("fingerprint", fingerprint_text.clone()));
         if let Some(etag) = first_etag {
             metadata.push(meta("etag", etag));
         }
-        let writer = self.writer.take().expect("writer begun");
-        let staged = writer.finish(&ctx.lake, metadata).await?;
-
-        // The commit decision, under the lease: one footer read of the current object.
-        let current = existing_metadata(&ctx.lake, &key)
-            .await
-            .map(|kv| CurrentVersion::from_metadata(&kv));
         let new = NewVersion {
             rows: stats.rows,
             pulled_at: &pulled_at,
+            fingerprint: &fingerprint_text,
         };
-        let refusal = match decide(current.as_ref(), &new, ctx.allow_shrink) {
-            Decision::Commit => None,
-            Decision::Refuse { current_rows, why } => Some(RunError::Refused {
-                month: key.month_label(),
-                new_rows: stats.rows,
-                current_rows,
-                why,
-            }),
-            Decision::Stale { run_id, pulled_at } => Some(RunError::Lease(LeaseError::Lost {
-                month: key.month_label(),
-                by: format!(
-                    "the month's current version comes from run {run_id}, pulled at {pulled_at}, after this run started"
-                ),
-            })),
+        let writer = self.writer.take().expect("writer begun");
+        let staged = writer.finish(&ctx.lake, metadata).await?;
+        let settings = PublishSettings {
+            lake: &ctx.lake,
+            allow_shrink: ctx.allow_shrink,
+            history_keep: ctx.history_keep,
+            crash_after_history_copy: ctx.crash_after_history_copy,
+            cancel: &ctx.cancel,
         };
-        let confirmed = match refusal {
-            Some(e) => Err(e),
-            None => match self.check_cancel() {
-                Err(e) => Err(e),
-                Ok(()) => match &self.lease {
-                    Some(lease) => lease.confirm().await.map_err(RunError::from),
-                    None => Ok(()),
-                },
-            },
-        };
-        if let Err(e) = confirmed {
-            staged.abort().await;
-            if let RunError::Refused { .. } = e {
-                warn!(error = %e, "new version refused; the month is left as it was");
+        let published = publish(&settings, &key, staged, &new, self.lease.as_ref()).await?;
+        let (committed, kept) = match published {
+            Published::Committed { file, kept } => (file, kept),
+            Published::Unchanged { url, bytes } => {
+                if let Some(raw) = self.raw.take() {
+                    let _ = raw.discard().await;
+                }
+                let mut report = PartitionReport::ok(&key, &stats, pages, url, bytes);
+                report.status = "unchanged";
+                report.out_of_month_rows = out_of_month;
+                return Ok(report);
             }
-            return Err(e);
-        }
-        // Committing is not interrupted: a signal from here on waits for it.
-        let committed = staged.complete().await?;
+        };
         if let Some(raw) = self.raw.take() {
             raw.promote().await?;
             self.raw = Some(raw);
@@ -329,6 +321,7 @@ impl Month<'_> {
             "partition committed"
         );
         let mut report = PartitionReport::ok(&key, &stats, pages, committed.url, committed.bytes);
+        report.previous_version = kept;
         report.out_of_month_rows = out_of_month;
         report.raw_path = self.raw.as_ref().map(|r| r.url());
         Ok(report)

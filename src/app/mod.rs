@@ -4,6 +4,7 @@
 pub(crate) mod cancel;
 pub(crate) mod commit;
 pub(crate) mod job;
+pub(crate) mod publish;
 pub(crate) mod summary;
 
 use std::hash::{BuildHasher, RandomState};
@@ -58,6 +59,8 @@ async fn run_with_id(
         skip_unchanged: cfg.skip_unchanged,
         allow_shrink: cfg.allow_shrink,
         lease_ttl: cfg.lease_ttl,
+        history_keep: cfg.history_keep,
+        crash_after_history_copy: cfg.crash_after_history_copy,
         cancel: cancel.clone(),
     });
     let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())

@@ -15,7 +15,8 @@ pub(crate) struct PartitionReport {
     pub enrollment: String,
     /// `YYYY-MM`.
     pub month: String,
-    /// `ok`, `unchanged`, `refused` (the shrink guard), `cancelled` (a signal) or `failed`.
+    /// `ok`, `unchanged` (nothing written: `--skip-unchanged`'s 304, or identical rows),
+    /// `refused` (the shrink guard), `cancelled` (a signal) or `failed`.
     pub status: &'static str,
     /// Rows written.
     pub rows: u64,
@@ -38,6 +39,9 @@ pub(crate) struct PartitionReport {
     /// Rows of the month's current object, when a new version was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_rows: Option<u64>,
+    /// The version this pull replaced, kept in history (`history`, `diff`, `restore` take it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
     /// Raw page folder, with `--keep-raw`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw_path: Option<String>,
@@ -72,6 +76,7 @@ impl PartitionReport {
             rounded_decimals: stats.rounded_decimals,
             out_of_month_rows: 0,
             current_rows: None,
+            previous_version: None,
             raw_path: None,
             error: None,
             exit_code: None,
@@ -99,6 +104,7 @@ impl PartitionReport {
             rounded_decimals: 0,
             out_of_month_rows: num("out_of_month_rows"),
             current_rows: None,
+            previous_version: None,
             raw_path: None,
             error: None,
             exit_code: None,
@@ -140,6 +146,7 @@ impl PartitionReport {
             rounded_decimals: 0,
             out_of_month_rows: 0,
             current_rows: None,
+            previous_version: None,
             raw_path: None,
             error: Some(error),
             exit_code: Some(exit_code),

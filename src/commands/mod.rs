@@ -5,12 +5,14 @@
 //! |---|---|
 //! | `archive` | `archive.rs` |
 //! | `verify` | `verify.rs` |
+//! | `history`, `diff`, `restore` | `versions.rs` |
 //! | `simulate`, `demo`, `sim-totals`, `bench-parse` (feature `sim`) | `tools.rs` |
 
 mod archive;
 #[cfg(feature = "sim")]
 mod tools;
 mod verify;
+mod versions;
 
 use crate::cli::{Cli, Command};
 
@@ -22,6 +24,9 @@ pub async fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Archive(args) => archive::archive(&args).await,
         Command::Verify(args) => verify::verify(&args).await,
+        Command::History(args) => versions::history(&args).await,
+        Command::Diff(args) => versions::diff(&args).await,
+        Command::Restore(args) => versions::restore(&args).await,
         #[cfg(feature = "sim")]
         Command::Simulate(args) => tools::simulate(&args).await,
         #[cfg(feature = "sim")]

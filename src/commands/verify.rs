@@ -57,6 +57,9 @@ fn print_verify_table(r: &crate::verify::VerifyReport) {
             p.pulled_at.as_deref().unwrap_or("-"),
             p.status
         );
+        if let Some(v) = &p.history_version {
+            println!("    history version {v}");
+        }
         for problem in &p.problems {
             println!("    ! {problem}");
         }

@@ -49,6 +49,10 @@ pub(crate) struct ArchiveConfig {
     pub allow_shrink: bool,
     /// `--lease-ttl`.
     pub lease_ttl: Duration,
+    /// `--history-keep`.
+    pub history_keep: usize,
+    /// `--crash-after history-copy` (test hook).
+    pub crash_after_history_copy: bool,
 }
 
 fn parse_base_url(s: &str, allow_http: bool) -> Result<Url, ConfigError> {
@@ -173,6 +177,17 @@ impl ArchiveConfig {
             skip_unchanged: a.skip_unchanged,
             allow_shrink: a.allow_shrink,
             lease_ttl: Duration::from_secs(a.lease_ttl),
+            history_keep: a.history_keep,
+            crash_after_history_copy: match a.crash_after.as_deref() {
+                None => false,
+                Some("history-copy") => true,
+                Some(other) => {
+                    return Err(bad(
+                        "--crash-after",
+                        format!("{other:?} is not a step (history-copy)"),
+                    ));
+                }
+            },
             concurrency: a.concurrency,
             write: WriteSettings {
                 row_group_rows: a.row_group_rows,

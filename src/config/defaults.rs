@@ -15,6 +15,9 @@ pub(crate) const REQUEST_TIMEOUT_S: u64 = 120;
 pub(crate) const MAX_PAGES: u64 = 100_000;
 /// `--lease-ttl`, seconds.
 pub(crate) const LEASE_TTL_S: u64 = 120;
+/// `--history-keep`: replaced versions kept per month. Identical re-pulls make none, so an open
+/// month re-pulled daily makes at most one a day: 400 keeps more than a year of them.
+pub(crate) const HISTORY_KEEP: usize = 400;
 /// `--retry-base-delay-ms`: the first backoff delay.
 pub(crate) const RETRY_BASE_DELAY_MS: u64 = 1000;
 /// Largest backoff delay, seconds.
@@ -27,3 +30,5 @@ pub(crate) const ROW_GROUP_ROWS: usize = 128 * 1024;
 pub(crate) const UPLOAD_PART_BYTES: usize = 8 * 1024 * 1024;
 /// Parts uploaded at once per month.
 pub(crate) const UPLOAD_CONCURRENCY: usize = 4;
+/// `diff --by`: the columns a month's changes are grouped by.
+pub(crate) const DIFF_BY: &str = "subscription_guid,meter_category";

@@ -8,6 +8,7 @@ pub(crate) mod defaults;
 pub(crate) mod dest;
 pub(crate) mod months;
 pub(crate) mod verify;
+pub(crate) mod versions;
 
 use std::path::PathBuf;
 
@@ -20,7 +21,7 @@ use crate::source::ApiKey;
 /// A flag that failed validation.
 #[derive(Debug, thiserror::Error)]
 #[error("{flag}: {reason}")]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     /// The flag, e.g. `--month`.
     pub flag: &'static str,
     /// What is wrong.

@@ -7,6 +7,7 @@
 pub(crate) mod date;
 pub(crate) mod decimal;
 pub(crate) mod fields;
+pub(crate) mod fingerprint;
 pub(crate) mod json;
 mod page;
 pub(crate) mod row;

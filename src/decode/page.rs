@@ -24,6 +24,8 @@ pub struct DecodedPage {
     pub stats: DecodeStats,
     /// The page's `nextLink`, `None` when null, empty or absent.
     pub next_link: Option<String>,
+    /// Per row, in order, a 64-bit hash of its text as received.
+    pub row_digests: Vec<u64>,
 }
 
 /// Decodes one page body. `page` is 1-based and only used in errors; `enrollment` fills
@@ -48,18 +50,21 @@ pub(crate) fn decode_page_sized(
     let mut stats = DecodeStats::new();
     let mut extra = Vec::new();
     let mut fields = FieldLookup::default();
+    let mut digests = Vec::with_capacity(PAGE_ROWS);
     let mut sink = RowSink {
         builder: &mut builder,
         stats: &mut stats,
         enrollment,
         extra: &mut extra,
         fields: &mut fields,
+        digests: &mut digests,
     };
     let envelope = envelope::read(body, |scan| read_rows(scan, &mut sink)).map_err(malformed)?;
     Ok(DecodedPage {
         batch: builder.finish(),
         stats,
         next_link: envelope.next_link,
+        row_digests: digests,
     })
 }
 

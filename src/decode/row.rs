@@ -1,6 +1,8 @@
 //! One usage row: every field is converted and appended to its column as it is read; unknown
 //! fields and values that cannot be converted go verbatim to `extra_fields`.
 
+use xxhash_rust::xxh3::xxh3_64;
+
 use super::DecodeStats;
 use super::date::parse_usage_date;
 use super::decimal::{Decimal, parse_decimal};
@@ -26,6 +28,9 @@ pub(crate) struct RowSink<'s> {
     pub extra: &'s mut Vec<(String, String)>,
     /// Key → column lookup, cached by position.
     pub fields: &'s mut FieldLookup,
+    /// Per row, a 64-bit hash of its JSON text as received (the month's fingerprint is built
+    /// from these, in order).
+    pub digests: &'s mut Vec<u64>,
 }
 
 impl RowSink<'_> {
@@ -200,14 +205,18 @@ pub(crate) fn read_rows(scan: &mut Scanner<'_>, sink: &mut RowSink<'_>) -> Resul
     let mut scratch = Scratch::default();
     let mut first = true;
     while scan.next_element(&mut first)? {
-        if scan.peek() == Some(b'{') {
+        let is_object = scan.peek() == Some(b'{');
+        let start = scan.offset();
+        if is_object {
             read_row(scan, sink, &mut scratch)?;
+            sink.digests.push(xxh3_64(scan.since(start).as_bytes()));
         } else {
             // A `data` element that is not an object is still a row: all nulls, its text kept.
             let value = JsonValue::read(scan.value()?, &mut scratch.value);
             sink.stats.unparsed_values += 1;
             sink.push_extra(NON_OBJECT_ROW_KEY, value.verbatim().unwrap_or("null"));
             sink.end_row();
+            sink.digests.push(xxh3_64(scan.since(start).as_bytes()));
         }
     }
     Ok(())

@@ -72,6 +72,16 @@ impl<'a> Scanner<'a> {
         Self { text, pos: 0 }
     }
 
+    /// The byte offset the scanner has reached.
+    pub(crate) fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// The text from `start` to the current position.
+    pub(crate) fn since(&self, start: usize) -> &'a str {
+        &self.text[start..self.pos]
+    }
+
     /// An error at the current position.
     pub(crate) fn error(&self, what: &'static str) -> ScanError {
         ScanError {

@@ -6,6 +6,7 @@
 //! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.parquet.tmp  local-disk upload
 //! <dest>/_staging/enrollment=<n>/year=<yyyy>/month=<mm>/<run-id>.raw/page-00001.json.zst
 //! <dest>/_leases/enrollment=<n>/year=<yyyy>/month=<mm>/<term>.json     who may write the month
+//! <dest>/_history/enrollment=<n>/year=<yyyy>/month=<mm>/<version>.parquet.prev  replaced versions
 //! ```
 //! Everything of a run in flight lives under the partition's `_staging/` folder, which the next
 //! run of the same partition clears, so even a killed run leaves nothing behind for long.
@@ -23,6 +24,11 @@ pub(crate) const STAGING_DIR: &str = "_staging";
 pub(crate) const RAW_DIR: &str = "_raw";
 /// Top-level folder of the months' leases.
 pub(crate) const LEASE_DIR: &str = "_leases";
+/// Top-level folder of replaced versions.
+pub(crate) const HISTORY_DIR: &str = "_history";
+/// How a history version's name ends: never `.parquet`, so that no `**/*.parquet` glob (DuckDB,
+/// pyarrow) reads a month twice.
+pub(crate) const HISTORY_SUFFIX: &str = ".parquet.prev";
 
 /// One (enrollment, month): the unit of work and of replacement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,6 +67,48 @@ fn join(prefix: &Path, rel: &str) -> Path {
 /// The partition's data object.
 pub(crate) fn data_path(prefix: &Path, key: &PartitionKey) -> Path {
     join(prefix, &format!("{}/{DATA_FILE}", key.hive_path()))
+}
+
+/// The folder of the partition's replaced versions.
+pub(crate) fn history_dir(prefix: &Path, key: &PartitionKey) -> Path {
+    join(prefix, &format!("{HISTORY_DIR}/{}", key.hive_path()))
+}
+
+/// A version's id from its `pulled_at` (RFC 3339, UTC) and run id:
+/// `20261130T020000Z-<run-id>`. Ids sort in time order.
+pub(crate) fn version_id(pulled_at: &str, run_id: &str) -> String {
+    let compact = match chrono::DateTime::parse_from_rfc3339(pulled_at) {
+        // Always to the millisecond, whatever the precision written, so ids sort in time order.
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y%m%dT%H%M%S%3fZ")
+            .to_string(),
+        Err(_) => pulled_at
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect(),
+    };
+    format!("{compact}-{run_id}")
+}
+
+/// Whether `id` can name a version (what `history` prints and `diff`/`restore` accept).
+pub(crate) fn is_version_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A history version of the partition.
+pub(crate) fn history_path(prefix: &Path, key: &PartitionKey, version: &str) -> Path {
+    history_dir(prefix, key).join(format!("{version}{HISTORY_SUFFIX}").as_str())
+}
+
+/// The version id of a history file name, if it is one.
+pub(crate) fn parse_history_name(name: &str) -> Option<&str> {
+    name.strip_suffix(HISTORY_SUFFIX)
+        .filter(|id| is_version_id(id))
 }
 
 /// The folder of the partition's lease terms.
@@ -175,6 +223,22 @@ mod tests {
             "lake/root/_leases/enrollment=1234567/year=2017/month=04/00000000000000000042.json"
         );
         assert_eq!(parse_lease_term_name(&lease_term_name(42)), Some(42));
+        let v = version_id("2026-11-30T02:00:00Z", "20261130T015959Z-1a2b3c4d");
+        assert_eq!(v, "20261130T020000000Z-20261130T015959Z-1a2b3c4d");
+        assert_eq!(
+            version_id("2026-11-30T02:00:00.25Z", "r"),
+            "20261130T020000250Z-r"
+        );
+        assert_eq!(
+            history_path(&prefix, &key(), &v).as_ref(),
+            "lake/root/_history/enrollment=1234567/year=2017/month=04/20261130T020000000Z-20261130T015959Z-1a2b3c4d.parquet.prev"
+        );
+        assert_eq!(
+            parse_history_name(&format!("{v}.parquet.prev")),
+            Some(v.as_str())
+        );
+        assert_eq!(parse_history_name("x.parquet"), None);
+        assert_eq!(parse_history_name("../x.parquet.prev"), None);
         assert_eq!(parse_lease_term_name("42.json"), None);
         assert_eq!(parse_lease_term_name("00000000000000000042.json.tmp"), None);
     }

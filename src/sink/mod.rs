@@ -2,6 +2,7 @@
 //! object per partition while uploading it, and commits it atomically; keeps raw pages.
 
 pub(crate) mod encode;
+pub(crate) mod history;
 pub(crate) mod layout;
 pub(crate) mod lease;
 pub(crate) mod pool;
@@ -18,7 +19,7 @@ pub(crate) use writer::{PartitionWriter, WriteSettings};
 
 /// Why the lake refused or failed a write.
 #[derive(Debug, thiserror::Error)]
-pub enum SinkError {
+pub(crate) enum SinkError {
     /// `--dest` could not be turned into a store.
     #[error("invalid --dest {dest:?}: {reason}")]
     Destination {

@@ -59,7 +59,7 @@ impl std::fmt::Debug for ApiKey {
 
 /// Why pages could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum SourceError {
+pub(crate) enum SourceError {
     /// 401/403.
     #[error("{message} (HTTP {status} from {url})")]
     Auth {
@@ -157,12 +157,12 @@ pub enum SourceError {
 
 impl SourceError {
     /// Whether the error is the server refusing the key.
-    pub fn is_auth(&self) -> bool {
+    pub(crate) fn is_auth(&self) -> bool {
         matches!(self, SourceError::Auth { .. })
     }
 
     /// Whether the error is about the data received rather than the transport.
-    pub fn is_unreadable_data(&self) -> bool {
+    pub(crate) fn is_unreadable_data(&self) -> bool {
         matches!(
             self,
             SourceError::Malformed { .. }

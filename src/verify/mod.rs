@@ -14,7 +14,7 @@ use crate::batch::months::month_days;
 use crate::money::format_scaled;
 use crate::schema::{DECIMAL_PRECISION, DECIMAL_SCALE};
 use crate::sink::Lake;
-use crate::sink::layout::DATA_FILE;
+use crate::sink::layout::{DATA_FILE, HISTORY_DIR, parse_history_name};
 use crate::sink::read::StoreReader;
 
 use crate::sink::read::META_PREFIX as META;
@@ -48,6 +48,9 @@ pub(crate) struct PartitionCheck {
     pub out_of_month_rows: Option<u64>,
     /// What looks wrong but is not a mismatch (misfiled rows).
     pub warnings: Vec<String>,
+    /// For a replaced version kept in history, its id (`None`: the month's current object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_version: Option<String>,
 }
 
 /// The whole lake's check.
@@ -68,6 +71,8 @@ pub(crate) struct VerifyReport {
 pub(crate) enum Placement {
     /// A partition's data object: (enrollment, year, month).
     Data(String, i32, u32),
+    /// A replaced version kept in history: (enrollment, year, month, version id).
+    History(String, i32, u32, String),
     /// Under `_raw/`, `_staging/` or another `_`/`.` folder: not part of the table.
     Hidden,
     /// Anything else: a leftover or a file written by hand.
@@ -77,6 +82,15 @@ pub(crate) enum Placement {
 /// Classifies a path relative to the lake root. Pure.
 pub(crate) fn classify(rel: &str) -> Placement {
     let parts: Vec<&str> = rel.split('/').collect();
+    if parts.first() == Some(&HISTORY_DIR) {
+        return match parts.as_slice() {
+            [_, e, y, m, file] => match (hive_month(e, y, m), parse_history_name(file)) {
+                (Some((e, y, m)), Some(id)) => Placement::History(e, y, m, id.to_string()),
+                _ => Placement::Stray,
+            },
+            _ => Placement::Stray,
+        };
+    }
     if parts
         .first()
         .is_some_and(|p| p.starts_with('_') || p.starts_with('.'))
@@ -84,22 +98,28 @@ pub(crate) fn classify(rel: &str) -> Placement {
         return Placement::Hidden;
     }
     if let [e, y, m, file] = parts.as_slice()
-        && let (Some(e), Some(y), Some(m)) = (
-            e.strip_prefix("enrollment="),
-            y.strip_prefix("year="),
-            m.strip_prefix("month="),
-        )
         && *file == DATA_FILE
-        && !e.is_empty()
-        && e.bytes().all(|b| b.is_ascii_digit())
-        && y.len() == 4
-        && m.len() == 2
-        && let (Ok(year), Ok(month)) = (y.parse::<i32>(), m.parse::<u32>())
-        && (1..=12).contains(&month)
+        && let Some((e, y, m)) = hive_month(e, y, m)
     {
-        return Placement::Data(e.to_string(), year, month);
+        return Placement::Data(e, y, m);
     }
     Placement::Stray
+}
+
+/// `enrollment=<digits>`, `year=<yyyy>`, `month=<mm>` parsed, or `None`.
+fn hive_month(e: &str, y: &str, m: &str) -> Option<(String, i32, u32)> {
+    let (e, y, m) = (
+        e.strip_prefix("enrollment=")?,
+        y.strip_prefix("year=")?,
+        m.strip_prefix("month=")?,
+    );
+    if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) || y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    let (year, month) = (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?);
+    (1..=12)
+        .contains(&month)
+        .then(|| (e.to_string(), year, month))
 }
 
 fn relative(lake: &Lake, meta: &ObjectMeta) -> String {
@@ -126,22 +146,28 @@ pub(crate) async fn verify(
         .map_err(|e| lake.error(&lake.prefix, e))?;
     let mut partitions = Vec::new();
     let mut stray_files = Vec::new();
-    let mut data: BTreeMap<(String, i32, u32), ObjectMeta> = BTreeMap::new();
+    // Current objects first in each month (version ""), then history versions by id.
+    let mut data: BTreeMap<(String, i32, u32, String), ObjectMeta> = BTreeMap::new();
     for meta in objects {
         let rel = relative(lake, &meta);
         match classify(&rel) {
             Placement::Data(e, y, m) => {
-                data.insert((e, y, m), meta);
+                data.insert((e, y, m, String::new()), meta);
+            }
+            Placement::History(e, y, m, id) => {
+                data.insert((e, y, m, id), meta);
             }
             Placement::Hidden => {}
             Placement::Stray => stray_files.push(lake.object_url(&meta.location)),
         }
     }
-    for ((e, y, m), meta) in data {
+    for ((e, y, m, version), meta) in data {
         if enrollment.is_some_and(|want| want != e) || month.is_some_and(|want| want != (y, m)) {
             continue;
         }
-        partitions.push(check_partition(lake, e, y, m, &meta).await);
+        let mut check = check_partition(lake, e, y, m, &meta).await;
+        check.history_version = (!version.is_empty()).then_some(version);
+        partitions.push(check);
     }
     stray_files.sort();
     let ok = stray_files.is_empty() && partitions.iter().all(|p| p.status == "ok");
@@ -174,6 +200,7 @@ async fn check_partition(
         problems: Vec::new(),
         out_of_month_rows: None,
         warnings: Vec::new(),
+        history_version: None,
     };
     if let Err(e) = recompute(lake, meta, (year, month), &mut check).await {
         check.status = "unreadable";
@@ -307,7 +334,14 @@ mod tests {
             classify("_staging/enrollment=1/year=2024/month=02/r.parquet.tmp"),
             Placement::Hidden
         );
+        assert_eq!(
+            classify("_history/enrollment=1/year=2024/month=02/20261130T020000Z-r1.parquet.prev"),
+            Placement::History("1".into(), 2024, 2, "20261130T020000Z-r1".into())
+        );
         for stray in [
+            "_history/enrollment=1/year=2024/month=02/copy.parquet",
+            "_history/enrollment=1/year=2024/20261130T020000Z-r1.parquet.prev",
+            "_history/notes.txt",
             "enrollment=1/year=2024/month=02/extra.parquet",
             "enrollment=1/year=2024/month=2/usage-details.parquet",
             "enrollment=x/year=2024/month=02/usage-details.parquet",

@@ -292,7 +292,7 @@ async fn rerunning_a_month_replaces_it_and_an_empty_month_is_a_valid_file() {
     let lake = tempfile::tempdir().unwrap();
     let dest = lake.path().to_str().unwrap().to_string();
     let file = data_file(lake.path(), 2024, 5);
-    for rows in [2100u64, 1300, 0] {
+    for (replaced, rows) in [2100u64, 1300, 0].into_iter().enumerate() {
         let sim = start_sim(Some(rows), &[]).await;
         let url = sim.base_url();
         let mut extra = vec!["--month", "2024-05"];
@@ -332,8 +332,12 @@ async fn rerunning_a_month_replaces_it_and_an_empty_month_is_a_valid_file() {
         );
         assert_eq!(rb.metadata["ea_usage_archiver.row_count"], rows.to_string());
         assert_eq!(
-            lake_files(lake.path()),
-            vec!["enrollment=1234567/year=2024/month=05/usage-details.parquet"]
+            split_history(lake_files(lake.path())),
+            (
+                vec!["enrollment=1234567/year=2024/month=05/usage-details.parquet".to_string()],
+                replaced
+            ),
+            "one object, and every replaced version in history"
         );
         sim.stop().await;
     }

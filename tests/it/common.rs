@@ -234,3 +234,14 @@ pub fn store_env() -> Vec<(String, String)> {
         .filter(|(k, _)| k.starts_with("AWS_") || k.starts_with("AZURE_"))
         .collect()
 }
+
+/// The files that are not history versions, and how many history versions there are.
+pub fn split_history(files: Vec<String>) -> (Vec<String>, usize) {
+    let (history, rest): (Vec<String>, Vec<String>) =
+        files.into_iter().partition(|f| f.starts_with("_history/"));
+    assert!(
+        history.iter().all(|h| h.ends_with(".parquet.prev")),
+        "{history:?}"
+    );
+    (rest, history.len())
+}

@@ -135,8 +135,12 @@ async fn sigkill_mid_upload_then_rerun_leaves_one_correct_copy() {
     );
     sim.stop().await;
     assert_eq!(
-        lake_files(lake.path()),
-        vec!["enrollment=1234567/year=2024/month=04/usage-details.parquet"]
+        split_history(lake_files(lake.path())),
+        (
+            vec!["enrollment=1234567/year=2024/month=04/usage-details.parquet".to_string()],
+            1
+        ),
+        "the month, and the version it replaced in history"
     );
     let rb = read_partition(&file);
     let mut cfg = SimConfig::new(KEY);

@@ -9,6 +9,7 @@ mod archive_local;
 mod cli_args;
 mod crash;
 mod failures;
+mod history;
 mod inputs;
 mod logs;
 mod memory;

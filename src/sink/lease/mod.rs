@@ -45,7 +45,7 @@ use super::{Lake, SinkError};
 
 /// Why a month's lease could not be taken or kept.
 #[derive(Debug, thiserror::Error)]
-pub enum LeaseError {
+pub(crate) enum LeaseError {
     /// Another run holds the month.
     #[error(
         "month {month} is being archived by another run: run {} on {} (pid {}) since {}, lease valid until {} (wait for it to finish, or for the lease to expire if that run was killed)",

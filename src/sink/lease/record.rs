@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What one lease term says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LeaseRecord {
+pub(crate) struct LeaseRecord {
     /// The run holding (or releasing) the month.
     pub run_id: String,
     /// Host name of the run.
@@ -23,7 +23,7 @@ pub struct LeaseRecord {
 
 impl LeaseRecord {
     /// Whether the term still keeps other runs out at `now`.
-    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_live(&self, now: DateTime<Utc>) -> bool {
         !self.released
             && DateTime::parse_from_rfc3339(&self.expires_at)
                 .map(|t| t.with_timezone(&Utc) > now)

@@ -1,0 +1,145 @@
+//! The last step of a month: with its new version staged, read the current object's footer,
+//! decide (`commit`), and either leave the month as it is or keep the current object in
+//! history and make the new one current. Runs under the month's lease, which it confirms just
+//! before the commit.
+
+use tracing::{info, warn};
+
+use super::cancel::Cancel;
+use super::commit::{CurrentVersion, Decision, NewVersion, decide};
+use crate::error::RunError;
+use crate::sink::history;
+use crate::sink::layout::data_path;
+use crate::sink::lease::{Lease, LeaseError};
+use crate::sink::read::{Footer, read_footer};
+use crate::sink::writer::{CommittedFile, StagedObject};
+use crate::sink::{Lake, PartitionKey};
+
+/// How a new version is published.
+pub(crate) struct PublishSettings<'a> {
+    /// The lake.
+    pub lake: &'a Lake,
+    /// `--allow-shrink` (a restore always allows it).
+    pub allow_shrink: bool,
+    /// `--history-keep`.
+    pub history_keep: usize,
+    /// Test hook: abort after keeping the previous version.
+    pub crash_after_history_copy: bool,
+    /// The run's cancellation.
+    pub cancel: &'a Cancel,
+}
+
+/// What became of the new version.
+pub(crate) enum Published {
+    /// It is the month's content now; `kept` is the id of the version it replaced, kept in
+    /// history.
+    Committed {
+        /// The object.
+        file: CommittedFile,
+        /// The replaced version's id, when one was kept.
+        kept: Option<String>,
+    },
+    /// The month already holds exactly these rows: nothing was written.
+    Unchanged {
+        /// The current object's URL.
+        url: String,
+        /// Its size.
+        bytes: u64,
+    },
+}
+
+/// Decides and commits (or discards) `staged`, the new version of `key`.
+pub(crate) async fn publish(
+    ctx: &PublishSettings<'_>,
+    key: &PartitionKey,
+    staged: StagedObject,
+    new: &NewVersion<'_>,
+    lease: Option<&Lease>,
+) -> Result<Published, RunError> {
+    match decide_and_keep(ctx, key, new, lease).await {
+        Ok(Step::Commit { kept }) => {
+            // Committing is not interrupted: a signal from here on waits for it.
+            let file = staged.complete().await?;
+            if ctx.history_keep > 0
+                && let Err(e) = history::prune(ctx.lake, key, ctx.history_keep).await
+            {
+                warn!(error = %crate::text::error_chain(&e), "could not prune history; the month is committed");
+            }
+            Ok(Published::Committed { file, kept })
+        }
+        Ok(Step::Unchanged { bytes }) => {
+            staged.abort().await;
+            let url = ctx.lake.object_url(&data_path(&ctx.lake.prefix, key));
+            info!(path = %url, "identical to the month's current version; nothing written");
+            Ok(Published::Unchanged { url, bytes })
+        }
+        Err(e) => {
+            staged.abort().await;
+            if let RunError::Refused { .. } = e {
+                warn!(error = %e, "new version refused; the month is left as it was");
+            }
+            Err(e)
+        }
+    }
+}
+
+enum Step {
+    Commit { kept: Option<String> },
+    Unchanged { bytes: u64 },
+}
+
+async fn decide_and_keep(
+    ctx: &PublishSettings<'_>,
+    key: &PartitionKey,
+    new: &NewVersion<'_>,
+    lease: Option<&Lease>,
+) -> Result<Step, RunError> {
+    let footer = read_footer(ctx.lake, &data_path(&ctx.lake.prefix, key)).await?;
+    let current = match &footer {
+        Footer::Missing => None,
+        Footer::Found { kv, .. } => Some(CurrentVersion::from_metadata(kv)),
+        Footer::Unreadable { .. } => Some(CurrentVersion::default()),
+    };
+    match decide(current.as_ref(), new, ctx.allow_shrink) {
+        Decision::Commit => {}
+        Decision::Unchanged => {
+            let bytes = match footer {
+                Footer::Found { size, .. } => size,
+                _ => 0,
+            };
+            return Ok(Step::Unchanged { bytes });
+        }
+        Decision::Refuse { current_rows, why } => {
+            return Err(RunError::Refused {
+                month: key.month_label(),
+                new_rows: new.rows,
+                current_rows,
+                why,
+            });
+        }
+        Decision::Stale { run_id, pulled_at } => {
+            return Err(RunError::Lease(LeaseError::Lost {
+                month: key.month_label(),
+                by: format!(
+                    "the month's current version comes from run {run_id}, pulled at {pulled_at}, after this run started"
+                ),
+            }));
+        }
+    }
+    if let Some(s) = ctx.cancel.signal() {
+        return Err(RunError::Cancelled(s));
+    }
+    if let Some(lease) = lease {
+        lease.confirm().await?;
+    }
+    let kept = if ctx.history_keep > 0 {
+        history::keep_current(ctx.lake, key, &footer).await?
+    } else {
+        None
+    };
+    if ctx.crash_after_history_copy && kept.is_some() {
+        eprintln!("--crash-after history-copy: aborting the process");
+        std::process::abort();
+    }
+    Ok(Step::Commit { kept })
+}

@@ -1,0 +1,267 @@
+//! `history`, `diff` and `restore`: a month's versions listed, compared and brought back.
+
+use crate::cli::{DiffArgs, HistoryArgs, OutputFormat, RestoreArgs};
+use crate::config::ConfigError;
+use crate::config::versions::{DiffConfig, HistoryConfig, MonthConfig, RestoreConfig};
+use crate::error::exit;
+use crate::sink::layout::data_path;
+use crate::sink::read::{Footer, read_footer};
+use crate::sink::{Lake, history, open_lake};
+use crate::text::error_chain;
+use crate::versions::diff::{compare, group};
+use crate::versions::{self, VersionInfo};
+
+fn usage(e: ConfigError) -> i32 {
+    eprintln!("error: invalid argument {e}");
+    exit::USAGE
+}
+
+fn storage(e: &dyn std::error::Error) -> i32 {
+    eprintln!("error: {}", error_chain(e));
+    exit::STORAGE
+}
+
+fn open(month: &MonthConfig) -> Result<Lake, i32> {
+    open_lake(&month.dest, false).map_err(|e| {
+        eprintln!("error: {}", error_chain(&e));
+        exit::USAGE
+    })
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("report serializes")
+    );
+}
+
+/// `history`.
+pub(super) async fn history(args: &HistoryArgs) -> i32 {
+    let cfg = match HistoryConfig::from_args(args) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let lake = match open(&cfg.month) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let key = &cfg.month.key;
+    let list = match versions::list(&lake, key).await {
+        Ok(v) => v,
+        Err(e) => return storage(&e),
+    };
+    match cfg.format {
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "dest": lake.url.as_str(),
+            "enrollment": key.enrollment,
+            "month": key.month_label(),
+            "versions": list,
+        })),
+        OutputFormat::Text => print_history(&list, &key.month_label()),
+    }
+    exit::OK
+}
+
+fn print_history(list: &[VersionInfo], month: &str) {
+    let dash = || "-".to_string();
+    println!(
+        "{:<52} {:<7} {:<20} {:<4} {:>9} {:>28} {:>11}  source",
+        "version", "current", "pulled_at", "api", "rows", "cost", "bytes"
+    );
+    for v in list {
+        println!(
+            "{:<52} {:<7} {:<20} {:<4} {:>9} {:>28} {:>11}  {}{}",
+            v.version,
+            if v.current { "yes" } else { "" },
+            v.pulled_at.clone().unwrap_or_else(dash),
+            v.api_version.clone().unwrap_or_else(dash),
+            v.rows.map(|n| n.to_string()).unwrap_or_else(dash),
+            v.cost_total.clone().unwrap_or_else(dash),
+            v.bytes,
+            v.source.clone().unwrap_or_else(dash),
+            v.restored_from
+                .as_ref()
+                .map(|r| format!(" (restored from {r})"))
+                .unwrap_or_default()
+        );
+    }
+    println!("{} version(s) of {month}", list.len());
+}
+
+/// `diff`.
+pub(super) async fn diff(args: &DiffArgs) -> i32 {
+    let cfg = match DiffConfig::from_args(args) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let lake = match open(&cfg.month) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let key = &cfg.month.key;
+    let current = match read_footer(&lake, &data_path(&lake.prefix, key)).await {
+        Ok(f) => f,
+        Err(e) => return storage(&e),
+    };
+    let kept = match history::versions(&lake, key).await {
+        Ok(v) => v,
+        Err(e) => return storage(&e),
+    };
+    let current_id = history::id_of(&current);
+    let to = match cfg.to.clone().or(current_id.clone()) {
+        Some(v) => v,
+        None => {
+            return usage(crate::config::bad(
+                "--month",
+                format!("{} has no current version", key.month_label()),
+            ));
+        }
+    };
+    // Default --from: the newest history version older than --to.
+    let from = match cfg.from.clone().or_else(|| {
+        kept.iter()
+            .rev()
+            .map(|(id, _)| id.clone())
+            .find(|id| *id != to && (Some(&to) == current_id.as_ref() || *id < to))
+    }) {
+        Some(v) => v,
+        None => {
+            return usage(crate::config::bad(
+                "--from",
+                format!(
+                    "{} has no earlier version to compare with (run `history`)",
+                    key.month_label()
+                ),
+            ));
+        }
+    };
+    let mut sides = Vec::new();
+    for (flag, id) in [("--from", &from), ("--to", &to)] {
+        let path = match history::locate(&lake, key, id, &current).await {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                return usage(crate::config::bad(
+                    flag,
+                    format!(
+                        "{id:?} is not a version of {} (run `history`)",
+                        key.month_label()
+                    ),
+                ));
+            }
+            Err(e) => return storage(&e),
+        };
+        let size = match read_footer(&lake, &path).await {
+            Ok(Footer::Found { size, .. }) => size,
+            Ok(_) => {
+                eprintln!("error: {flag} {id}: not a readable version");
+                return exit::DATA;
+            }
+            Err(e) => return storage(&e),
+        };
+        match group(&lake, &path, size, &cfg.by).await {
+            Ok(g) => sides.push(g),
+            Err(e) => {
+                eprintln!("error: {flag} {id}: {e}");
+                return exit::DATA;
+            }
+        }
+    }
+    let (groups, total) = compare(&sides[0], &sides[1], &cfg.by);
+    match cfg.format {
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "enrollment": key.enrollment,
+            "month": key.month_label(),
+            "from": from,
+            "to": to,
+            "by": cfg.by,
+            "groups": groups,
+            "total": total,
+        })),
+        OutputFormat::Text => {
+            println!(
+                "{} {}: {from} -> {to}, by {}",
+                key.enrollment,
+                key.month_label(),
+                cfg.by.join(", ")
+            );
+            let widths: Vec<usize> = cfg.by.iter().map(|c| c.len().max(16)).collect();
+            let mut head = String::new();
+            for (c, w) in cfg.by.iter().zip(&widths) {
+                head.push_str(&format!("{c:<w$} "));
+            }
+            println!(
+                "{head}{:>8} {:>8} {:>26} {:>26} {:>26}",
+                "rows_bef", "rows_aft", "cost_before", "cost_after", "cost_delta"
+            );
+            for g in &groups {
+                let mut line = String::new();
+                for (c, w) in cfg.by.iter().zip(&widths) {
+                    let v = g.key[c].as_str().unwrap_or("(null)");
+                    line.push_str(&format!("{v:<w$} "));
+                }
+                println!(
+                    "{line}{:>8} {:>8} {:>26} {:>26} {:>26}",
+                    g.rows_before, g.rows_after, g.cost_before, g.cost_after, g.cost_delta
+                );
+            }
+            let pad: usize = widths.iter().map(|w| w + 1).sum();
+            println!(
+                "{:<pad$}{:>8} {:>8} {:>26} {:>26} {:>26}",
+                "total",
+                total.rows_before,
+                total.rows_after,
+                total.cost_before,
+                total.cost_after,
+                total.cost_delta
+            );
+            println!("{} group(s) changed", groups.len());
+        }
+    }
+    exit::OK
+}
+
+/// `restore`.
+pub(super) async fn restore(args: &RestoreArgs) -> i32 {
+    let cfg = match RestoreConfig::from_args(args) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let lake = match open(&cfg.month) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let cancel = match crate::app::cancel::on_signals() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot listen for signals: {e}");
+            return exit::INTERNAL;
+        }
+    };
+    let run_id = crate::app::new_run_id();
+    let key = &cfg.month.key;
+    match versions::restore::restore(
+        &lake,
+        key,
+        &cfg.version,
+        &run_id,
+        cfg.lease_ttl,
+        cfg.history_keep,
+        &cancel,
+    )
+    .await
+    {
+        Ok(r) => {
+            print_json(&serde_json::json!({
+                "run_id": run_id,
+                "enrollment": key.enrollment,
+                "month": key.month_label(),
+                "restored": r,
+            }));
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {}", e.chain());
+            e.exit_code()
+        }
+    }
+}

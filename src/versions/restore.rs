@@ -1,0 +1,238 @@
+//! `restore`: makes an earlier version of a month current again, under the month's lease and
+//! through the same commit as a pull, so the object it replaces is kept in history like any
+//! replaced version. The restored object holds the version's rows exactly (read and re-encoded
+//! row group by row group, so memory stays flat) and its metadata names the version
+//! (`restored_from`) and the restoring run.
+
+use chrono::{SecondsFormat, Utc};
+use futures::TryStreamExt;
+use parquet::arrow::ParquetRecordBatchStreamBuilder;
+use parquet::file::metadata::KeyValue;
+
+use crate::app::cancel::Cancel;
+use crate::app::commit::NewVersion;
+use crate::app::publish::{PublishSettings, Published, publish};
+use crate::error::RunError;
+use crate::money::format_scaled;
+use crate::sink::layout::data_path;
+use crate::sink::lease::Lease;
+use crate::sink::read::{Footer, META_PREFIX, StoreReader, read_footer};
+use crate::sink::{Lake, PartitionKey, PartitionWriter, SinkError, WriteSettings, history};
+
+/// What a restore did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Restored {
+    /// The version made current.
+    pub restored: String,
+    /// The version it replaced, now in history (`None` when the month held these rows already).
+    pub replaced: Option<String>,
+    /// `restored` or `unchanged` (the current version already holds exactly these rows).
+    pub status: &'static str,
+    /// Rows.
+    pub rows: u64,
+    /// Exact cost total.
+    pub cost_total: String,
+    /// The month's object.
+    pub path: String,
+}
+
+/// Why a restore cannot start: the version named is not one of the month's.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RestoreError {
+    /// No such version.
+    #[error("--version {0:?} is not a version of this month (run `history` to list them)")]
+    Unknown(String),
+    /// It is the current one already.
+    #[error("--version {0:?} is the month's current version already")]
+    Current(String),
+}
+
+/// Restores `version` of `key` for run `run_id`.
+pub(crate) async fn restore(
+    lake: &Lake,
+    key: &PartitionKey,
+    version: &str,
+    run_id: &str,
+    lease_ttl: std::time::Duration,
+    history_keep: usize,
+    cancel: &Cancel,
+) -> Result<Restored, RunError> {
+    let lease = Lease::acquire(lake, key, run_id, lease_ttl).await?;
+    let result = restore_held(lake, key, version, run_id, history_keep, cancel, &lease).await;
+    lease.release().await;
+    result
+}
+
+async fn restore_held(
+    lake: &Lake,
+    key: &PartitionKey,
+    version: &str,
+    run_id: &str,
+    history_keep: usize,
+    cancel: &Cancel,
+    lease: &Lease,
+) -> Result<Restored, RunError> {
+    let current_path = data_path(&lake.prefix, key);
+    let current = read_footer(lake, &current_path).await?;
+    let Some(path) = history::locate(lake, key, version, &current).await? else {
+        return Err(RunError::Restore(RestoreError::Unknown(
+            version.to_string(),
+        )));
+    };
+    if path == current_path {
+        return Err(RunError::Restore(RestoreError::Current(
+            version.to_string(),
+        )));
+    }
+    let Footer::Found { kv, size } = read_footer(lake, &path).await? else {
+        return Err(RunError::Restore(RestoreError::Unknown(
+            version.to_string(),
+        )));
+    };
+    let reader = StoreReader::new(lake.store.clone(), path.clone(), size);
+    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
+        .map_err(|e| lake.error(&path, e))?;
+    let original_kv = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
+    let mut stream = builder.build().map_err(|e| lake.error(&path, e))?;
+    let mut writer = PartitionWriter::begin(lake, key, run_id, &WriteSettings::default()).await?;
+    let (mut rows, mut total) = (0u64, 0i128);
+    let copied: Result<(), RunError> = async {
+        while let Some(batch) = stream.try_next().await.map_err(|e| lake.error(&path, e))? {
+            if let Some(s) = cancel.signal() {
+                return Err(RunError::Cancelled(s));
+            }
+            rows += batch.num_rows() as u64;
+            if let Some(cost) = batch
+                .column_by_name("cost")
+                .and_then(|c| c.as_any().downcast_ref::<arrow::array::Decimal128Array>())
+            {
+                for v in cost.iter().flatten() {
+                    total = total
+                        .checked_add(v)
+                        .ok_or_else(|| RunError::Internal("cost total overflows".into()))?;
+                }
+            }
+            writer.write(batch).await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = copied {
+        writer.abort().await;
+        return Err(e);
+    }
+    let expected = (kv.get("row_count").cloned(), kv.get("cost_total").cloned());
+    if expected != (Some(rows.to_string()), Some(format_scaled(total))) {
+        writer.abort().await;
+        return Err(RunError::Sink(SinkError::Internal {
+            object: lake.object_url(&path),
+            source: format!(
+                "the version holds {rows} rows costing {}, its metadata says {:?} and {:?}: run `verify`",
+                format_scaled(total),
+                expected.0,
+                expected.1
+            )
+            .into(),
+        }));
+    }
+    let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    let metadata = restored_metadata(&original_kv, run_id, &pulled_at, version);
+    let staged = writer.finish(lake, metadata).await?;
+    let fingerprint = kv.get("fingerprint").cloned().unwrap_or_default();
+    let new = NewVersion {
+        rows,
+        pulled_at: &pulled_at,
+        fingerprint: &fingerprint,
+    };
+    let settings = PublishSettings {
+        lake,
+        allow_shrink: true,
+        history_keep,
+        crash_after_history_copy: false,
+        cancel,
+    };
+    let (status, replaced, url) = match publish(&settings, key, staged, &new, Some(lease)).await? {
+        Published::Committed { file, kept } => ("restored", kept, file.url),
+        Published::Unchanged { url, .. } => ("unchanged", None, url),
+    };
+    Ok(Restored {
+        restored: version.to_string(),
+        replaced,
+        status,
+        rows,
+        cost_total: format_scaled(total),
+        path: url,
+    })
+}
+
+/// The restored object's metadata: the version's own, with the restoring run, the time of the
+/// restore and the version it came from.
+fn restored_metadata(
+    original: &[KeyValue],
+    run_id: &str,
+    pulled_at: &str,
+    version: &str,
+) -> Vec<KeyValue> {
+    let set = |k: &str| format!("{META_PREFIX}{k}");
+    let mut out: Vec<KeyValue> = original
+        .iter()
+        .filter(|kv| kv.key.starts_with(META_PREFIX) && kv.key != set("restored_from"))
+        .map(|kv| {
+            let value = match kv.key.strip_prefix(META_PREFIX) {
+                Some("run_id") => Some(run_id.to_string()),
+                Some("pulled_at") => Some(pulled_at.to_string()),
+                Some("tool_version") => Some(env!("CARGO_PKG_VERSION").to_string()),
+                _ => kv.value.clone(),
+            };
+            KeyValue {
+                key: kv.key.clone(),
+                value,
+            }
+        })
+        .collect();
+    out.push(KeyValue::new(set("restored_from"), version.to_string()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restore_keeps_the_versions_facts_and_names_it() {
+        let p = |k: &str, v: &str| KeyValue::new(format!("{META_PREFIX}{k}"), v.to_string());
+        let original = vec![
+            p("run_id", "old-run"),
+            p("pulled_at", "2026-11-01T00:00:00Z"),
+            p("row_count", "7"),
+            p("restored_from", "older"),
+            KeyValue::new("ARROW:schema".into(), "x".to_string()),
+        ];
+        let got = restored_metadata(&original, "new-run", "2026-12-01T00:00:00Z", "v1");
+        let find = |k: &str| {
+            got.iter()
+                .find(|kv| kv.key == format!("{META_PREFIX}{k}"))
+                .and_then(|kv| kv.value.clone())
+        };
+        assert_eq!(find("run_id").as_deref(), Some("new-run"));
+        assert_eq!(find("pulled_at").as_deref(), Some("2026-12-01T00:00:00Z"));
+        assert_eq!(find("row_count").as_deref(), Some("7"));
+        assert_eq!(find("restored_from").as_deref(), Some("v1"));
+        assert!(
+            got.iter().all(|kv| kv.key != "ARROW:schema"),
+            "the writer adds its own schema"
+        );
+        assert_eq!(
+            got.iter()
+                .filter(|kv| kv.key.ends_with("restored_from"))
+                .count(),
+            1
+        );
+    }
+}
