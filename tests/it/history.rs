@@ -73,6 +73,8 @@ async fn history_files(t: &Target) -> Vec<String> {
 
 /// (subscription_guid, meter_category).
 type GroupKey = (Option<String>, Option<String>);
+/// (rows, exact cost).
+type Sums = (u64, i128);
 
 /// Rows and exact cost per (subscription_guid, meter_category), computed here from the file.
 fn groups(rb: &ReadBack) -> BTreeMap<GroupKey, (u64, i128)> {
@@ -158,7 +160,7 @@ pub async fn suite(t: Target) {
         (Some(v0.as_str()), Some(v1.as_str()))
     );
     let (before, after) = (groups(&first), groups(&second));
-    let mut want: Vec<(GroupKey, (u64, i128), (u64, i128))> = before
+    let mut want: Vec<(GroupKey, Sums, Sums)> = before
         .keys()
         .chain(after.keys())
         .collect::<std::collections::BTreeSet<_>>()
