@@ -8,6 +8,14 @@
 //! | `history`, `diff`, `restore` | `versions.rs` |
 //! | `simulate`, `demo`, `sim-totals`, `bench-parse` (feature `sim`) | `tools.rs` |
 
+/// `println!` that never panics: a reader that closed stdout (`| head`) is not an error.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 mod archive;
 #[cfg(feature = "sim")]
 mod tools;

@@ -14,7 +14,7 @@ use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
 pub(super) fn bench_parse(args: &BenchParseArgs) -> i32 {
     match crate::bench_parse::parse_dir(&args.from_dir) {
         Ok(rows) => {
-            println!("{rows}");
+            outln!("{rows}");
             exit::OK
         }
         Err(e) => {
@@ -84,68 +84,118 @@ pub(crate) const DEMO_MONTHS: [&str; 3] = ["2024-01", "2024-02", "2024-03"];
 /// Enrollment the demo archives.
 pub(crate) const DEMO_ENROLLMENT: &str = "1234567";
 
-pub(super) async fn demo(args: &DemoArgs) -> i32 {
-    let handle = match sim::start(([127, 0, 0, 1], 0).into(), SimConfig::new(DEMO_KEY)).await {
-        Ok(h) => h,
+/// The demo's steps are ordinary command lines, so they get every default as is.
+fn demo_command(argv: &[&str]) -> Option<Command> {
+    match Cli::try_parse_from(std::iter::once("ea-usage-archiver").chain(argv.iter().copied())) {
+        Ok(cli) => Some(cli.command),
         Err(e) => {
-            eprintln!("error: cannot start the simulator: {e}");
-            return exit::INTERNAL;
+            eprintln!("error: the demo's own arguments are invalid: {e}");
+            None
         }
-    };
-    // The demo's run is an ordinary `archive` command line, so it gets every default as is.
+    }
+}
+
+/// Archives `months` from a simulator serving `revision`.
+async fn demo_pull(
+    dest: &str,
+    months: &[&str],
+    revision: u32,
+) -> Result<crate::app::RunSummary, i32> {
+    let mut cfg = SimConfig::new(DEMO_KEY);
+    cfg.revision = revision;
+    let handle = sim::start(([127, 0, 0, 1], 0).into(), cfg)
+        .await
+        .map_err(|e| {
+            eprintln!("error: cannot start the simulator: {e}");
+            exit::INTERNAL
+        })?;
     let base_url = handle.base_url();
     let mut argv = vec![
         "archive",
         "--enrollment",
         DEMO_ENROLLMENT,
         "--dest",
-        &args.dest,
+        dest,
         "--base-url",
         &base_url,
         "--concurrency",
         "3",
     ];
-    for m in DEMO_MONTHS {
+    for m in months {
         argv.extend(["--month", m]);
     }
-    let archive_args = match Cli::try_parse_from(std::iter::once("ea-usage-archiver").chain(argv)) {
-        Ok(Cli {
-            command: Command::Archive(a),
-            ..
-        }) => a,
-        other => {
-            eprintln!("error: the demo's own arguments are invalid: {other:?}");
-            return exit::INTERNAL;
-        }
+    let Some(Command::Archive(a)) = demo_command(&argv) else {
+        handle.stop().await;
+        return Err(exit::INTERNAL);
     };
-    let result = archive_with(&archive_args, Some(DEMO_KEY.to_string())).await;
+    let result = archive_with(&a, Some(DEMO_KEY.to_string())).await;
     handle.stop().await;
-    match result {
-        Ok(summary) => {
-            println!(
-                "Archived enrollment {DEMO_ENROLLMENT} from the built-in EA API simulator into {}",
-                summary.dest
-            );
-            println!(
-                "{:<8} {:>7} {:>6} {:>26}  file",
-                "month", "rows", "pages", "cost"
-            );
-            for p in &summary.partitions {
-                println!(
-                    "{:<8} {:>7} {:>6} {:>26}  {}",
-                    p.month,
-                    p.rows,
-                    p.pages,
-                    p.cost_total.as_deref().unwrap_or("-"),
-                    p.path.as_deref().or(p.error.as_deref()).unwrap_or("")
-                );
-            }
-            summary.exit_code()
-        }
-        Err(e) => {
-            eprintln!("error: {}", e.chain());
-            e.exit_code()
-        }
+    result.map_err(|e| {
+        eprintln!("error: {}", e.chain());
+        e.exit_code()
+    })
+}
+
+pub(super) async fn demo(args: &DemoArgs) -> i32 {
+    // 1. Three months as first published.
+    let summary = match demo_pull(&args.dest, &DEMO_MONTHS, 0).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    outln!(
+        "Archived enrollment {DEMO_ENROLLMENT} from the built-in EA API simulator into {}",
+        summary.dest
+    );
+    outln!(
+        "{:<8} {:>7} {:>6} {:>26}  {:<9} file",
+        "month",
+        "rows",
+        "pages",
+        "cost",
+        "status"
+    );
+    for p in &summary.partitions {
+        outln!(
+            "{:<8} {:>7} {:>6} {:>26}  {:<9} {}",
+            p.month,
+            p.rows,
+            p.pages,
+            p.cost_total.as_deref().unwrap_or("-"),
+            p.status,
+            p.path.as_deref().or(p.error.as_deref()).unwrap_or("")
+        );
+    }
+    if summary.exit_code() != exit::OK {
+        return summary.exit_code();
+    }
+    // 2. The last month restated, as the API does for days after a month closes: the new
+    //    version replaces it, the old one is kept in history, and `diff` explains the change.
+    let month = DEMO_MONTHS[DEMO_MONTHS.len() - 1];
+    let restated = match demo_pull(&args.dest, &[month], 1).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let p = &restated.partitions[0];
+    outln!();
+    outln!(
+        "Re-pulled {month} restated: {} (cost {}); the version it replaced: {}",
+        p.status,
+        p.cost_total.as_deref().unwrap_or("-"),
+        p.previous_version.as_deref().unwrap_or("none (identical)")
+    );
+    outln!();
+    let argv = [
+        "diff",
+        "--dest",
+        &args.dest,
+        "--enrollment",
+        DEMO_ENROLLMENT,
+        "--month",
+        month,
+    ];
+    match demo_command(&argv) {
+        Some(Command::Diff(d)) => super::versions::diff(&d).await,
+        _ => exit::INTERNAL,
     }
 }
 
@@ -169,6 +219,6 @@ pub(super) fn sim_totals(args: &SimTotalsArgs) -> i32 {
             serde_json::json!({"rows": rows, "cost_total": crate::money::format_scaled(total)}),
         );
     }
-    println!("{}", serde_json::Value::Object(out));
+    outln!("{}", serde_json::Value::Object(out));
     exit::OK
 }

@@ -27,7 +27,7 @@ pub(super) async fn verify(args: &VerifyArgs) -> i32 {
         }
     };
     match cfg.format {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report).expect("report serializes")
         ),
@@ -41,12 +41,18 @@ pub(super) async fn verify(args: &VerifyArgs) -> i32 {
 }
 
 fn print_verify_table(r: &crate::verify::VerifyReport) {
-    println!(
+    outln!(
         "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} status",
-        "enrollment", "month", "rows", "cost", "bytes", "api", "pulled_at"
+        "enrollment",
+        "month",
+        "rows",
+        "cost",
+        "bytes",
+        "api",
+        "pulled_at"
     );
     for p in &r.partitions {
-        println!(
+        outln!(
             "{:<12} {:<8} {:>9} {:>28} {:>11} {:<4} {:<21} {}",
             p.enrollment,
             p.month,
@@ -58,19 +64,19 @@ fn print_verify_table(r: &crate::verify::VerifyReport) {
             p.status
         );
         if let Some(v) = &p.history_version {
-            println!("    history version {v}");
+            outln!("    history version {v}");
         }
         for problem in &p.problems {
-            println!("    ! {problem}");
+            outln!("    ! {problem}");
         }
         for warning in &p.warnings {
-            println!("    ~ {warning}");
+            outln!("    ~ {warning}");
         }
     }
     for s in &r.stray_files {
-        println!("stray file: {s}");
+        outln!("stray file: {s}");
     }
-    println!(
+    outln!(
         "{} partition(s), {} problem(s), {} stray file(s): {}",
         r.partitions.len(),
         r.partitions.iter().filter(|p| p.status != "ok").count(),

@@ -29,7 +29,7 @@ fn open(month: &MonthConfig) -> Result<Lake, i32> {
 }
 
 fn print_json(v: &impl serde::Serialize) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(v).expect("report serializes")
     );
@@ -64,12 +64,18 @@ pub(super) async fn history(args: &HistoryArgs) -> i32 {
 
 fn print_history(list: &[VersionInfo], month: &str) {
     let dash = || "-".to_string();
-    println!(
+    outln!(
         "{:<52} {:<7} {:<20} {:<4} {:>9} {:>28} {:>11}  source",
-        "version", "current", "pulled_at", "api", "rows", "cost", "bytes"
+        "version",
+        "current",
+        "pulled_at",
+        "api",
+        "rows",
+        "cost",
+        "bytes"
     );
     for v in list {
-        println!(
+        outln!(
             "{:<52} {:<7} {:<20} {:<4} {:>9} {:>28} {:>11}  {}{}",
             v.version,
             if v.current { "yes" } else { "" },
@@ -85,11 +91,11 @@ fn print_history(list: &[VersionInfo], month: &str) {
                 .unwrap_or_default()
         );
     }
-    println!("{} version(s) of {month}", list.len());
+    outln!("{} version(s) of {month}", list.len());
 }
 
 /// `diff`.
-pub(super) async fn diff(args: &DiffArgs) -> i32 {
+pub(crate) async fn diff(args: &DiffArgs) -> i32 {
     let cfg = match DiffConfig::from_args(args) {
         Ok(c) => c,
         Err(e) => return usage(e),
@@ -178,20 +184,36 @@ pub(super) async fn diff(args: &DiffArgs) -> i32 {
             "total": total,
         })),
         OutputFormat::Text => {
-            println!(
+            outln!(
                 "{} {}: {from} -> {to}, by {}",
                 key.enrollment,
                 key.month_label(),
                 cfg.by.join(", ")
             );
-            let widths: Vec<usize> = cfg.by.iter().map(|c| c.len().max(16)).collect();
+            let widths: Vec<usize> = cfg
+                .by
+                .iter()
+                .map(|c| {
+                    groups
+                        .iter()
+                        .map(|g| g.key[c].as_str().unwrap_or("(null)").chars().count())
+                        .chain([c.len(), "total".len()])
+                        .max()
+                        .unwrap_or(8)
+                        .min(64)
+                })
+                .collect();
             let mut head = String::new();
             for (c, w) in cfg.by.iter().zip(&widths) {
                 head.push_str(&format!("{c:<w$} "));
             }
-            println!(
+            outln!(
                 "{head}{:>8} {:>8} {:>26} {:>26} {:>26}",
-                "rows_bef", "rows_aft", "cost_before", "cost_after", "cost_delta"
+                "rows_bef",
+                "rows_aft",
+                "cost_before",
+                "cost_after",
+                "cost_delta"
             );
             for g in &groups {
                 let mut line = String::new();
@@ -199,13 +221,17 @@ pub(super) async fn diff(args: &DiffArgs) -> i32 {
                     let v = g.key[c].as_str().unwrap_or("(null)");
                     line.push_str(&format!("{v:<w$} "));
                 }
-                println!(
+                outln!(
                     "{line}{:>8} {:>8} {:>26} {:>26} {:>26}",
-                    g.rows_before, g.rows_after, g.cost_before, g.cost_after, g.cost_delta
+                    g.rows_before,
+                    g.rows_after,
+                    g.cost_before,
+                    g.cost_after,
+                    g.cost_delta
                 );
             }
             let pad: usize = widths.iter().map(|w| w + 1).sum();
-            println!(
+            outln!(
                 "{:<pad$}{:>8} {:>8} {:>26} {:>26} {:>26}",
                 "total",
                 total.rows_before,
@@ -214,7 +240,7 @@ pub(super) async fn diff(args: &DiffArgs) -> i32 {
                 total.cost_after,
                 total.cost_delta
             );
-            println!("{} group(s) changed", groups.len());
+            outln!("{} group(s) changed", groups.len());
         }
     }
     exit::OK

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the reader tests' lake from the built-in simulator:
 #   enrollment 1234567 (API v2) 2024-01 and 2024-02, enrollment 7654321 (API v1) 2024-01,
-# 2,500 rows a month (3 pages). Writes LAKE_DIR/../expected.json with the simulator's own
+# 2,500 rows a month (3 pages); then 1234567's 2024-01 restated, so its first version sits in
+# _history/. Writes LAKE_DIR/../expected.json with the simulator's own
 # exact totals: {"<enrollment>": {"YYYY-MM": {"rows": N, "cost_total": "…"}}}.
 # Usage: tests/readers/make_lake.sh LAKE_DIR   (binary: $EAUA_BIN, default target/debug/…)
 set -euo pipefail
@@ -35,9 +36,24 @@ archive() { "$bin" archive --base-url "http://127.0.0.1:$port" --dest "$lake" "$
 archive --enrollment 1234567 --month 2024-01 --month 2024-02 --keep-raw   # _raw/ must be ignored
 archive --enrollment 7654321 --api-version v1 --month 2024-01
 
+# 1234567's 2024-01 restated: the first version goes to _history/ (as .parquet.prev), which no
+# reader may count: every engine must still see each month exactly once.
+kill -TERM "$sim_pid"; wait "$sim_pid" 2>/dev/null || true
+: >"$log"
+"$bin" simulate --listen "127.0.0.1:$port" --rows-per-month "$rows" --revision 1 2>"$log" &
+sim_pid=$!
+for _ in $(seq 100); do
+  grep -q "listening on" "$log" && break
+  sleep 0.1
+done
+grep -q "listening on" "$log" || { cat "$log" >&2; echo "make_lake: restated simulator not ready" >&2; exit 1; }
+archive --enrollment 1234567 --month 2024-01
+ls "$lake"/_history/enrollment=1234567/year=2024/month=01/*.parquet.prev >/dev/null
+
 totals() { "$bin" sim-totals --rows-per-month "$rows" "$@"; }
 {
-  printf '{"1234567":%s,' "$(totals --enrollment 1234567 --month 2024-01 --month 2024-02)"
+  printf '{"1234567":%s,' "$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' \
+    "$(totals --enrollment 1234567 --month 2024-02)" "$(totals --enrollment 1234567 --month 2024-01 --revision 1)")"
   printf '"7654321":%s}\n' "$(totals --enrollment 7654321 --api-version v1 --month 2024-01)"
 } >"$lake/../expected.json"
 echo "make_lake: $lake ($(find "$lake" -name '*.parquet' | wc -l) files), expected totals in $(cd "$lake/.." && pwd)/expected.json"
