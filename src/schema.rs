@@ -1,14 +1,17 @@
 //! The fixed, versioned Arrow schema of the lake and the map from API field names to columns.
 //!
-//! `schemas/usage_details.v1.json` is the machine-readable copy of this table; a unit test
-//! checks that the two agree, so the file cannot drift from the code.
+//! `schemas/usage_details.v2.json` is the machine-readable copy of this table (and
+//! `usage_details.v1.json` the version-1 table, its prefix); unit tests check that they agree,
+//! so the files cannot drift from the code.
 
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 
-/// Version of the lake schema, written into every file's metadata.
-pub const SCHEMA_VERSION: &str = "1";
+/// Version of the lake schema, written into every file's metadata. Version 2 keeps every column
+/// of version 1 as it was (the same names, types and order) and adds nullable columns after them,
+/// so files of both versions read as one table.
+pub const SCHEMA_VERSION: &str = "2";
 
 /// Precision of every decimal column.
 pub const DECIMAL_PRECISION: u8 = 38;
@@ -26,6 +29,8 @@ pub enum Kind {
     Decimal,
     /// `Date32`.
     Date,
+    /// `Boolean`.
+    Bool,
     /// `Map<Utf8, Utf8>` parsed from the `tags` string.
     Tags,
     /// `Map<Utf8, Utf8>` of unknown fields and unconvertible values.
@@ -39,8 +44,13 @@ pub struct ColumnDef {
     pub name: &'static str,
     /// Arrow type family.
     pub kind: Kind,
-    /// API field names (lower-cased) that feed this column.
+    /// EA API field names (lower-cased) that feed this column.
     pub sources: &'static [&'static str],
+    /// Cost Details CSV column names (lower-cased) that feed it, tried before `sources` (the
+    /// two APIs share names with other meanings: Cost Details' `SubscriptionId` is a GUID).
+    pub csv: &'static [&'static str],
+    /// The schema version that added it.
+    pub since: u8,
 }
 
 const fn col(name: &'static str, kind: Kind, sources: &'static [&'static str]) -> ColumnDef {
@@ -48,6 +58,40 @@ const fn col(name: &'static str, kind: Kind, sources: &'static [&'static str]) -
         name,
         kind,
         sources,
+        csv: &[],
+        since: 1,
+    }
+}
+
+/// A version-1 column that Cost Details columns also feed.
+const fn col_cd(
+    name: &'static str,
+    kind: Kind,
+    sources: &'static [&'static str],
+    csv: &'static [&'static str],
+) -> ColumnDef {
+    ColumnDef {
+        name,
+        kind,
+        sources,
+        csv,
+        since: 1,
+    }
+}
+
+/// A column added in version 2.
+const fn v2(
+    name: &'static str,
+    kind: Kind,
+    sources: &'static [&'static str],
+    csv: &'static [&'static str],
+) -> ColumnDef {
+    ColumnDef {
+        name,
+        kind,
+        sources,
+        csv,
+        since: 2,
     }
 }
 
@@ -57,16 +101,27 @@ pub const COLUMNS: &[ColumnDef] = &[
     col("enrollment_number", Kind::Utf8, &["enrollmentnumber"]),
     col("account_id", Kind::Int64, &["accountid"]),
     col("account_name", Kind::Utf8, &["accountname"]),
-    col(
+    col_cd(
         "account_owner_email",
         Kind::Utf8,
         &["accountowneremail", "accountownerid"],
+        &[],
     ),
     col("department_id", Kind::Int64, &["departmentid"]),
-    col("department_name", Kind::Utf8, &["departmentname"]),
+    col_cd(
+        "department_name",
+        Kind::Utf8,
+        &["departmentname"],
+        &["invoicesectionname", "invoicesection"],
+    ),
     col("cost_center", Kind::Utf8, &["costcenter"]),
     col("subscription_id", Kind::Int64, &["subscriptionid"]),
-    col("subscription_guid", Kind::Utf8, &["subscriptionguid"]),
+    col_cd(
+        "subscription_guid",
+        Kind::Utf8,
+        &["subscriptionguid"],
+        &["subscriptionid", "subscriptionguid"],
+    ),
     col("subscription_name", Kind::Utf8, &["subscriptionname"]),
     col(
         "service_administrator_id",
@@ -74,22 +129,32 @@ pub const COLUMNS: &[ColumnDef] = &[
         &["serviceadministratorid"],
     ),
     col("product_id", Kind::Int64, &["productid"]),
-    col("product", Kind::Utf8, &["product"]),
+    col_cd("product", Kind::Utf8, &["product"], &["productname"]),
     col("meter_id", Kind::Utf8, &["meterid"]),
     col("meter_category", Kind::Utf8, &["metercategory"]),
     col("meter_sub_category", Kind::Utf8, &["metersubcategory"]),
     col("meter_region", Kind::Utf8, &["meterregion"]),
     col("meter_name", Kind::Utf8, &["metername"]),
     col("unit_of_measure", Kind::Utf8, &["unitofmeasure"]),
-    col("consumed_quantity", Kind::Decimal, &["consumedquantity"]),
-    col("resource_rate", Kind::Decimal, &["resourcerate"]),
-    col("cost", Kind::Decimal, &["cost"]),
+    col_cd(
+        "consumed_quantity",
+        Kind::Decimal,
+        &["consumedquantity"],
+        &["quantity"],
+    ),
+    col_cd(
+        "resource_rate",
+        Kind::Decimal,
+        &["resourcerate"],
+        &["effectiveprice"],
+    ),
+    col_cd("cost", Kind::Decimal, &["cost"], &["costinbillingcurrency"]),
     col("extended_cost", Kind::Decimal, &["extendedcost"]),
     col("resource_location_id", Kind::Int64, &["resourcelocationid"]),
     col("resource_location", Kind::Utf8, &["resourcelocation"]),
     col("consumed_service_id", Kind::Int64, &["consumedserviceid"]),
     col("consumed_service", Kind::Utf8, &["consumedservice"]),
-    col("instance_id", Kind::Utf8, &["instanceid"]),
+    col_cd("instance_id", Kind::Utf8, &["instanceid"], &["resourceid"]),
     col("resource_group", Kind::Utf8, &["resourcegroup"]),
     col("service_info1", Kind::Utf8, &["serviceinfo1"]),
     col("service_info2", Kind::Utf8, &["serviceinfo2"]),
@@ -101,6 +166,72 @@ pub const COLUMNS: &[ColumnDef] = &[
     ),
     col("tags", Kind::Tags, &["tags"]),
     col("extra_fields", Kind::Extra, &[]),
+    // Version 2: the Cost Details API's columns (EA API rows fill those they carry).
+    v2(
+        "billing_currency",
+        Kind::Utf8,
+        &["billingcurrency"],
+        &["billingcurrencycode"],
+    ),
+    v2("charge_type", Kind::Utf8, &["chargetype"], &[]),
+    v2("pricing_model", Kind::Utf8, &["pricingmodel"], &[]),
+    v2("frequency", Kind::Utf8, &["frequency"], &[]),
+    v2("term", Kind::Utf8, &["term"], &[]),
+    v2("reservation_id", Kind::Utf8, &["reservationid"], &[]),
+    v2("reservation_name", Kind::Utf8, &["reservationname"], &[]),
+    v2("benefit_id", Kind::Utf8, &["benefitid"], &[]),
+    v2("benefit_name", Kind::Utf8, &["benefitname"], &[]),
+    v2("product_order_id", Kind::Utf8, &["productorderid"], &[]),
+    v2("product_order_name", Kind::Utf8, &["productordername"], &[]),
+    v2("offer_id", Kind::Utf8, &["offerid"], &[]),
+    v2("part_number", Kind::Utf8, &["partnumber"], &[]),
+    v2("plan_name", Kind::Utf8, &["planname"], &[]),
+    v2("publisher_name", Kind::Utf8, &["publishername"], &[]),
+    v2("publisher_type", Kind::Utf8, &["publishertype"], &[]),
+    v2("service_family", Kind::Utf8, &["servicefamily"], &[]),
+    v2("resource_name", Kind::Utf8, &["resourcename"], &[]),
+    v2("availability_zone", Kind::Utf8, &["availabilityzone"], &[]),
+    v2("invoice_section_id", Kind::Utf8, &["invoicesectionid"], &[]),
+    v2("billing_account_id", Kind::Utf8, &["billingaccountid"], &[]),
+    v2(
+        "billing_account_name",
+        Kind::Utf8,
+        &["billingaccountname"],
+        &[],
+    ),
+    v2("billing_profile_id", Kind::Utf8, &["billingprofileid"], &[]),
+    v2(
+        "billing_profile_name",
+        Kind::Utf8,
+        &["billingprofilename"],
+        &[],
+    ),
+    v2(
+        "cost_allocation_rule_name",
+        Kind::Utf8,
+        &["costallocationrulename"],
+        &[],
+    ),
+    v2("unit_price", Kind::Decimal, &["unitprice"], &[]),
+    v2("payg_price", Kind::Decimal, &["paygprice"], &[]),
+    v2(
+        "is_azure_credit_eligible",
+        Kind::Bool,
+        &["isazurecrediteligible"],
+        &[],
+    ),
+    v2(
+        "billing_period_start",
+        Kind::Date,
+        &["billingperiodstartdate"],
+        &["billingperiodstart"],
+    ),
+    v2(
+        "billing_period_end",
+        Kind::Date,
+        &["billingperiodenddate"],
+        &["billingperiodend"],
+    ),
 ];
 
 /// Number of columns.
@@ -144,7 +275,7 @@ pub const TAGS: usize = index_of("tags");
 /// Column index of `extra_fields`.
 pub const EXTRA_FIELDS: usize = index_of("extra_fields");
 
-/// The column an API field feeds, matched case-insensitively; `None` for unknown fields.
+/// The column an EA API field feeds, matched case-insensitively; `None` for unknown fields.
 pub fn column_for_field(key: &str) -> Option<usize> {
     let bytes = key.as_bytes();
     if bytes.len() > 32 {
@@ -158,6 +289,16 @@ pub fn column_for_field(key: &str) -> Option<usize> {
     COLUMNS
         .iter()
         .position(|c| c.sources.iter().any(|s| s.as_bytes() == lower))
+}
+
+/// The column a Cost Details CSV column feeds, matched case-insensitively: its own names first,
+/// then the EA names (both column generations share most of them). `None` for unknown columns.
+pub fn column_for_csv(header: &str) -> Option<usize> {
+    let lower = header.trim().to_ascii_lowercase();
+    COLUMNS
+        .iter()
+        .position(|c| c.csv.contains(&lower.as_str()))
+        .or_else(|| column_for_field(&lower))
 }
 
 /// The Arrow type of a `Map<Utf8, Utf8>` column, with spec-compliant `key_value`/`key`/`value` names.
@@ -191,6 +332,7 @@ pub fn data_type(kind: Kind) -> DataType {
         Kind::Utf8 => DataType::Utf8,
         Kind::Decimal => DataType::Decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
         Kind::Date => DataType::Date32,
+        Kind::Bool => DataType::Boolean,
         Kind::Tags | Kind::Extra => string_map_type(),
     }
 }
@@ -237,9 +379,70 @@ mod tests {
     }
 
     #[test]
+    fn cost_details_columns_map_by_both_generations() {
+        assert_eq!(column_for_csv("CostInBillingCurrency"), Some(COST));
+        assert_eq!(column_for_csv("Cost"), Some(COST));
+        assert_eq!(
+            column_for_csv("SubscriptionId"),
+            Some(index_of("subscription_guid"))
+        );
+        assert_eq!(
+            column_for_field("subscriptionId"),
+            Some(index_of("subscription_id"))
+        );
+        assert_eq!(
+            column_for_csv("BillingCurrencyCode"),
+            column_for_csv("billingCurrency")
+        );
+        assert_eq!(
+            column_for_csv("InvoiceSectionName"),
+            column_for_csv("InvoiceSection")
+        );
+        assert_eq!(column_for_csv("ProductName"), column_for_csv("Product"));
+        assert_eq!(
+            column_for_csv("Quantity"),
+            Some(index_of("consumed_quantity"))
+        );
+        assert_eq!(
+            column_for_csv("EffectivePrice"),
+            Some(index_of("resource_rate"))
+        );
+        assert_eq!(column_for_csv("ResourceId"), Some(index_of("instance_id")));
+        assert_eq!(column_for_csv("Date"), Some(USAGE_DATE));
+        assert_eq!(column_for_csv("benefitId"), Some(index_of("benefit_id")));
+        assert_eq!(
+            column_for_csv("IsAzureCreditEligible"),
+            Some(index_of("is_azure_credit_eligible"))
+        );
+        assert_eq!(column_for_csv("Tags"), Some(TAGS));
+        assert_eq!(column_for_csv("SomethingNew"), None);
+        // EA API rows fill the version-2 columns they carry.
+        assert_eq!(
+            column_for_field("partNumber"),
+            Some(index_of("part_number"))
+        );
+    }
+
+    #[test]
+    fn version_2_keeps_version_1_as_a_prefix() {
+        let v1: serde_json::Value =
+            serde_json::from_str(include_str!("../schemas/usage_details.v1.json")).unwrap();
+        let v1 = v1["columns"].as_array().unwrap();
+        for (c, f) in COLUMNS.iter().zip(v1) {
+            assert_eq!(f["name"].as_str(), Some(c.name));
+            assert_eq!(c.since, 1, "{}", c.name);
+        }
+        assert!(COLUMNS[v1.len()..].iter().all(|c| c.since == 2));
+    }
+
+    fn index_of_name(name: &str) -> Option<usize> {
+        COLUMNS.iter().position(|c| c.name == name)
+    }
+
+    #[test]
     fn schema_file_matches_code() {
         let file: serde_json::Value =
-            serde_json::from_str(include_str!("../schemas/usage_details.v1.json")).unwrap();
+            serde_json::from_str(include_str!("../schemas/usage_details.v2.json")).unwrap();
         assert_eq!(file["version"].as_str(), Some(SCHEMA_VERSION));
         let cols = file["columns"].as_array().unwrap();
         assert_eq!(cols.len(), COLUMNS.len());
@@ -250,6 +453,7 @@ mod tests {
                 Kind::Utf8 => "utf8",
                 Kind::Decimal => "decimal128(38,18)",
                 Kind::Date => "date32",
+                Kind::Bool => "boolean",
                 Kind::Tags | Kind::Extra => "map<utf8,utf8>",
             };
             assert_eq!(f["type"].as_str(), Some(ty), "column {}", c.name);
@@ -261,6 +465,28 @@ mod tests {
                 .map(|s| s.as_str().unwrap().to_ascii_lowercase())
                 .collect();
             assert_eq!(sources, c.sources, "column {}", c.name);
+            let csv: Vec<String> = f["cost_details_columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_ascii_lowercase())
+                .collect();
+            // Every Cost Details name the file lists reaches the column, and every name of the
+            // column's own Cost Details list is in the file.
+            for name in &csv {
+                assert_eq!(column_for_csv(name), index_of_name(c.name), "{name}");
+            }
+            assert!(
+                c.csv.iter().all(|n| csv.contains(&n.to_string())),
+                "column {}",
+                c.name
+            );
+            assert_eq!(
+                f["since"].as_u64(),
+                Some(u64::from(c.since)),
+                "column {}",
+                c.name
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 -- Spark SQL (3.4+/4.x): the lake as a partitioned table `usage_details`.
 -- Replace ${LAKE} with the lake root (a path, file:/…, s3a://…, abfss://…).
--- Columns follow schemas/usage_details.v1.json; enrollment/year/month come only from the path.
+-- Columns follow schemas/usage_details.v2.json (version 1 files, which lack the version-2
+-- columns, read them as NULL); enrollment/year/month come only from the path.
 -- enrollment is a STRING (an identifier, as in athena.sql); year and month are INT, so the
 -- zero-padded month=02 directory reads as 2. Without a column list Spark infers all three as int.
 -- Partitions are kept in the catalog: run the REPAIR after each archive run adds a month
@@ -43,6 +44,37 @@ CREATE TABLE IF NOT EXISTS usage_details (
   store_service_identifier STRING,
   tags                     MAP<STRING, STRING>,
   extra_fields             MAP<STRING, STRING>,
+  -- schema version 2 (Cost Details columns); NULL in version-1 files
+  billing_currency         STRING,
+  charge_type              STRING,
+  pricing_model            STRING,
+  frequency                STRING,
+  term                     STRING,
+  reservation_id           STRING,
+  reservation_name         STRING,
+  benefit_id               STRING,
+  benefit_name             STRING,
+  product_order_id         STRING,
+  product_order_name       STRING,
+  offer_id                 STRING,
+  part_number              STRING,
+  plan_name                STRING,
+  publisher_name           STRING,
+  publisher_type           STRING,
+  service_family           STRING,
+  resource_name            STRING,
+  availability_zone        STRING,
+  invoice_section_id       STRING,
+  billing_account_id       STRING,
+  billing_account_name     STRING,
+  billing_profile_id       STRING,
+  billing_profile_name     STRING,
+  cost_allocation_rule_name STRING,
+  unit_price               DECIMAL(38,18),
+  payg_price               DECIMAL(38,18),
+  is_azure_credit_eligible BOOLEAN,
+  billing_period_start     DATE,
+  billing_period_end       DATE,
   enrollment               STRING,
   year                     INT,
   month                    INT

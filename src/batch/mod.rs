@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::array::{
-    ArrayRef, Date32Builder, Decimal128Builder, Int64Builder, MapBuilder, MapFieldNames,
-    StringBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, MapBuilder,
+    MapFieldNames, StringBuilder,
 };
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -27,6 +27,7 @@ enum ColumnBuilder {
     Utf8(StringBuilder),
     Decimal(Decimal128Builder),
     Date(Date32Builder),
+    Bool(BooleanBuilder),
     Map(StringMapBuilder),
 }
 
@@ -88,6 +89,7 @@ impl ColumnBuilder {
                     .expect("valid decimal type"),
             ),
             Kind::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
+            Kind::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(capacity)),
             Kind::Tags | Kind::Extra => {
                 ColumnBuilder::Map(new_map_builder(capacity, text, map_values))
             }
@@ -112,6 +114,7 @@ impl ColumnBuilder {
             ColumnBuilder::Utf8(b) => b.append_null(),
             ColumnBuilder::Decimal(b) => b.append_null(),
             ColumnBuilder::Date(b) => b.append_null(),
+            ColumnBuilder::Bool(b) => b.append_null(),
             ColumnBuilder::Map(b) => b.append(false).expect("map append"),
         }
     }
@@ -126,6 +129,7 @@ impl ColumnBuilder {
                     .expect("valid decimal type"),
             ),
             ColumnBuilder::Date(b) => Arc::new(b.finish()),
+            ColumnBuilder::Bool(b) => Arc::new(b.finish()),
             ColumnBuilder::Map(b) => Arc::new(b.finish()),
         }
     }
@@ -137,11 +141,14 @@ pub(crate) struct UsageBatchBuilder {
     columns: Vec<ColumnBuilder>,
     hints: Option<Arc<SizeHints>>,
     /// Bit `i` set when column `i` has a value for the current row.
-    seen: u64,
+    seen: u128,
     rows: usize,
 }
 
-const _: () = assert!(NUM_COLUMNS <= 64, "the seen-mask holds at most 64 columns");
+const _: () = assert!(
+    NUM_COLUMNS <= 128,
+    "the seen-mask holds at most 128 columns"
+);
 
 impl UsageBatchBuilder {
     /// A builder sized for `capacity` rows.
@@ -177,12 +184,12 @@ impl UsageBatchBuilder {
 
     /// Whether column `col` already has a value in the current row.
     pub(crate) fn has_value(&self, col: usize) -> bool {
-        self.seen & (1 << col) != 0
+        self.seen & (1u128 << col) != 0
     }
 
     fn mark(&mut self, col: usize) {
         debug_assert!(!self.has_value(col), "column {col} appended twice in a row");
-        self.seen |= 1 << col;
+        self.seen |= 1u128 << col;
     }
 
     /// Appends an Int64 value (or null) to column `col`.
@@ -221,6 +228,15 @@ impl UsageBatchBuilder {
         }
     }
 
+    /// Appends a boolean (or null) to column `col`.
+    pub(crate) fn append_bool(&mut self, col: usize, v: Option<bool>) {
+        self.mark(col);
+        match &mut self.columns[col] {
+            ColumnBuilder::Bool(b) => b.append_option(v),
+            _ => panic!("column {col} is not Boolean"),
+        }
+    }
+
     /// Appends a map (or, with `None`, a null map) to column `col`.
     pub(crate) fn append_map<'e, I>(&mut self, col: usize, entries: Option<I>)
     where
@@ -245,7 +261,7 @@ impl UsageBatchBuilder {
     /// Ends the current row: every column without a value gets a null.
     pub(crate) fn end_row(&mut self) {
         for col in 0..NUM_COLUMNS {
-            if self.seen & (1 << col) == 0 {
+            if self.seen & (1u128 << col) == 0 {
                 self.columns[col].append_null();
             }
         }

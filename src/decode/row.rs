@@ -117,6 +117,15 @@ impl RowSink<'_> {
                 self.builder.append_date(col, v);
                 v.map(drop).ok_or(())
             }
+            Kind::Bool if blank => {
+                self.builder.append_bool(col, None);
+                Ok(())
+            }
+            Kind::Bool => {
+                let v = text.and_then(parse_bool);
+                self.builder.append_bool(col, v);
+                v.map(drop).ok_or(())
+            }
             Kind::Tags => {
                 let tags = match value {
                     JsonValue::Null => Tags::Null,
@@ -170,6 +179,18 @@ impl RowSink<'_> {
 
 fn value_is_structural(v: &JsonValue<'_>) -> bool {
     matches!(v, JsonValue::Other(raw) if raw.starts_with(['{', '[', 't', 'f']))
+}
+
+/// `true`/`false` in any case (`True`, `TRUE` as exports write them), or `1`/`0`.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim_ascii();
+    if t.eq_ignore_ascii_case("true") || t == "1" {
+        Some(true)
+    } else if t.eq_ignore_ascii_case("false") || t == "0" {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 fn parse_i64(text: &str) -> Option<i64> {

@@ -99,7 +99,7 @@ const NO_DICTIONARY: [&str; 3] = ["cost", "consumed_quantity", "extended_cost"];
 /// use them. Decimals: parquet-rs keeps, for every min and max it records, the whole buffer of
 /// the batch the value came from until the footer is written, so memory grew with the month
 /// (about 12 KB per row group per decimal column); min/max of unsorted costs prune nothing.
-const NO_STATISTICS: [&[&str]; 9] = [
+const NO_STATISTICS: [&[&str]; 11] = [
     &["additional_info"],
     &["tags", "key_value", "key"],
     &["tags", "key_value", "value"],
@@ -109,6 +109,8 @@ const NO_STATISTICS: [&[&str]; 9] = [
     &["resource_rate"],
     &["cost"],
     &["extended_cost"],
+    &["unit_price"],
+    &["payg_price"],
 ];
 
 /// Statistics are kept per row group (what Spark, Athena, DuckDB and DataFusion prune with), and

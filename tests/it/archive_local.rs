@@ -57,7 +57,7 @@ async fn v2_months_are_archived_with_exact_values() {
             format_scaled(total)
         );
         assert_eq!(rb.metadata["ea_usage_archiver.api_version"], "v2");
-        assert_eq!(rb.metadata["ea_usage_archiver.schema_version"], "1");
+        assert_eq!(rb.metadata["ea_usage_archiver.schema_version"], "2");
         assert_eq!(
             rb.metadata["ea_usage_archiver.run_id"],
             s["run_id"].as_str().unwrap()

@@ -3,7 +3,7 @@
     check_ddl.py LAKE_DIR EXPECTED_JSON [--engines spark,datafusion,duckdb]
 
 Spark, DataFusion and DuckDB each run their DDL (with ${LAKE} replaced) and the FOCUS view;
-athena.sql is checked as text (no Athena here): columns against schemas/usage_details.v1.json,
+athena.sql is checked as text (no Athena here): columns against schemas/usage_details.v2.json,
 partition projection, and the location template against the lake's real directories.
 Ends with `ddl: N passed, M failed`.
 """
@@ -18,7 +18,7 @@ from common import DATE_TYPES, INT_TYPES, ROOT, SQL_ENGINES, Checks, load_expect
 
 DDL = ROOT / "schemas" / "ddl"
 FOCUS = ROOT / "schemas" / "focus_view.sql"
-SCHEMA = [(c["name"], c["type"]) for c in json.loads((ROOT / "schemas" / "usage_details.v1.json").read_text())["columns"]]
+SCHEMA = [(c["name"], c["type"]) for c in json.loads((ROOT / "schemas" / "usage_details.v2.json").read_text())["columns"]]
 PARTITION_COLS = ["enrollment", "year", "month"]
 STRING_TYPES = {"string", "VARCHAR", "string_view", "large_string"}
 FOCUS_CATEGORIES = {"Compute", "Databases", "Networking", "Storage", "Web", "Management and Governance", "Other"}
@@ -98,7 +98,8 @@ def check_focus(c, engine, expected):
 
 def athena_column_type(t):
     return {"date32": "date", "utf8": "string", "int64": "bigint",
-            "decimal128(38,18)": "decimal(38,18)", "map<utf8,utf8>": "map<string,string>"}[t]
+            "decimal128(38,18)": "decimal(38,18)", "map<utf8,utf8>": "map<string,string>",
+            "boolean": "boolean"}[t]
 
 
 def check_athena(c, lake, expected):
@@ -109,7 +110,7 @@ def check_athena(c, lake, expected):
     c.check("athena: balanced parentheses", sql.count("(") == sql.count(")"))
     m = re.search(r"CREATE EXTERNAL TABLE IF NOT EXISTS usage_details \((.*?)\)\s*PARTITIONED BY", sql, re.S)
     cols = [tuple(line.strip().rstrip(",").split(None, 1)) for line in m.group(1).strip().splitlines()] if m else []
-    c.equal("athena: columns and types = schemas/usage_details.v1.json",
+    c.equal("athena: columns and types = schemas/usage_details.v2.json",
             cols, [(n, athena_column_type(t)) for n, t in SCHEMA])
     c.check("athena: PARTITIONED BY (enrollment string, year int, month int)",
             re.search(r"PARTITIONED BY \(enrollment string, year int, month int\)", sql) is not None)
