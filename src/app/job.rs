@@ -31,9 +31,11 @@ use super::summary::PartitionReport;
 use crate::batch::SizeHints;
 use crate::batch::months::{dominant_month, rows_outside_month};
 use crate::config::PartitionPlan;
+use crate::decode::csv_page::{CsvHeader, decode_csv_page};
 use crate::decode::fingerprint::Fingerprint;
-use crate::decode::{DecodeStats, DecodedPage, decode_page_sized};
+use crate::decode::{DecodeError, DecodeStats, DecodedPage, decode_page_sized};
 use crate::error::RunError;
+use crate::json::envelope::EnvelopeError;
 use crate::money::format_scaled;
 use crate::progress;
 use crate::schema::SCHEMA_VERSION;
@@ -44,7 +46,8 @@ use crate::sink::read::existing_metadata;
 use crate::sink::staging::{DeadRuns, clear_dead_runs};
 use crate::sink::{Lake, PartitionKey, PartitionWriter, WriteSettings};
 use crate::source::paging::Chain;
-use crate::source::{ApiVersion, MonthRequest, PageStream, Pages, Source, SourceError};
+use crate::source::{ApiVersion, MonthRequest, PageFormat, PageStream, Pages, Source, SourceError};
+use crate::text::body_snippet;
 
 pub(crate) use crate::sink::read::META_PREFIX;
 
@@ -113,8 +116,10 @@ struct Item {
     number: u64,
     origin: String,
     etag: Option<String>,
-    /// The page as received, kept only for `--keep-raw`.
-    body: Option<Bytes>,
+    /// An EA JSON page (its `nextLink` chain is checked).
+    json: bool,
+    /// The page as received and its file extension, kept only for `--keep-raw`.
+    body: Option<(Bytes, &'static str)>,
     page: DecodedPage,
 }
 
@@ -218,17 +223,21 @@ impl Month<'_> {
         let mut first_etag = None;
         let mut fingerprint = Fingerprint::default();
         let bar = progress::month_bar(&format!("{} {}", key.enrollment, key.month_label()));
+        let mut json_pages = 0u64;
         while let Some(it) = item {
-            chain
-                .page(it.page.next_link.as_deref())
-                .map_err(|reason| SourceError::Chain {
-                    page: it.number,
-                    origin: it.origin.clone(),
-                    reason,
-                })?;
+            if it.json {
+                json_pages += 1;
+                chain
+                    .page(it.page.next_link.as_deref())
+                    .map_err(|reason| SourceError::Chain {
+                        page: it.number,
+                        origin: it.origin.clone(),
+                        reason,
+                    })?;
+            }
             debug!(page = it.number, rows = it.page.stats.rows, "decoded page");
-            if let (Some(raw), Some(body)) = (&self.raw, it.body) {
-                raw.put_page(it.number, body).await?;
+            if let (Some(raw), Some((body, ext))) = (&self.raw, it.body) {
+                raw.put_page(it.number, body, ext).await?;
             }
             progress::page_done(
                 bar.as_ref(),
@@ -254,7 +263,7 @@ impl Month<'_> {
             item = next(&ctx.cancel, self.lease.as_ref(), &mut rx).await?;
         }
         drop(bar);
-        if pages > 0 {
+        if json_pages > 0 {
             chain.end().map_err(|reason| SourceError::Chain {
                 page: pages,
                 origin: last_origin,
@@ -413,10 +422,30 @@ fn decode_ahead(
             let enrollment = enrollment.clone();
             let hints = hints.clone();
             async move {
-                let body = keep_raw.then(|| page.body.clone());
                 let (number, etag, origin) = (page.number, page.etag, page.origin);
-                let decoded = tokio::task::spawn_blocking(move || {
-                    decode_page_sized(&page.body, number, &enrollment, Some(hints))
+                let (format, body) = (page.format, page.body);
+                let raw = keep_raw.then(|| match &format {
+                    PageFormat::EaJson => (body.clone(), "json"),
+                    // A raw CSV page is a CSV file of its own: the header, then its records.
+                    PageFormat::Csv { header } => (
+                        Bytes::from([header.as_ref(), b"\n", body.as_ref()].concat()),
+                        "csv",
+                    ),
+                });
+                let json = matches!(format, PageFormat::EaJson);
+                let decoded = tokio::task::spawn_blocking(move || match format {
+                    PageFormat::EaJson => {
+                        decode_page_sized(&body, number, &enrollment, Some(hints))
+                    }
+                    PageFormat::Csv { header } => {
+                        let header =
+                            CsvHeader::parse(&header).map_err(|e| DecodeError::Malformed {
+                                page: number,
+                                source: EnvelopeError::Csv(e),
+                                snippet: body_snippet(&header, 200),
+                            })?;
+                        decode_csv_page(&body, &header, number, &enrollment, Some(hints))
+                    }
                 })
                 .await
                 .map_err(|e| RunError::Internal(format!("decoder task failed: {e}")))??;
@@ -424,7 +453,8 @@ fn decode_ahead(
                     number,
                     origin,
                     etag,
-                    body,
+                    json,
+                    body: raw,
                     page: decoded,
                 })
             }

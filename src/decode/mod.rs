@@ -4,6 +4,7 @@
 //! scanner (`crate::json::scan`) straight into the column builders; numbers keep their JSON
 //! text until they become exact decimals. No row is ever dropped.
 
+pub(crate) mod csv_page;
 pub(crate) mod date;
 pub(crate) mod decimal;
 pub(crate) mod fields;

@@ -34,7 +34,7 @@ pub(crate) struct RowSink<'s> {
 }
 
 impl RowSink<'_> {
-    fn push_extra(&mut self, key: &str, value: &str) {
+    pub(crate) fn push_extra(&mut self, key: &str, value: &str) {
         // Keys in a map must be unique for every reader: suffix a repeated key.
         let mut key = key.to_owned();
         let mut n = 2;
@@ -46,7 +46,7 @@ impl RowSink<'_> {
     }
 
     /// One field; `col` is the column its key maps to, if any.
-    fn field(&mut self, col: Option<usize>, key: &str, value: JsonValue<'_>) {
+    pub(crate) fn field(&mut self, col: Option<usize>, key: &str, value: JsonValue<'_>) {
         let col = match col {
             Some(col) if !self.builder.has_value(col) => col,
             _ => {
@@ -155,7 +155,7 @@ impl RowSink<'_> {
         }
     }
 
-    fn end_row(&mut self) {
+    pub(crate) fn end_row(&mut self) {
         if !self.builder.has_value(ENROLLMENT_NUMBER) {
             self.builder
                 .append_str(ENROLLMENT_NUMBER, Some(self.enrollment));

@@ -28,6 +28,9 @@ pub enum EnvelopeError {
     /// The JSON is malformed (or `data`/`nextLink` has the wrong type).
     #[error(transparent)]
     Json(#[from] ScanError),
+    /// A CSV page could not be read.
+    #[error("the CSV cannot be read: {0}")]
+    Csv(String),
     /// There is no `data` key.
     #[error("it has no `data` array")]
     NoData,

@@ -153,13 +153,19 @@ pub(crate) fn raw_dir(prefix: &Path, key: &PartitionKey, run_id: &str) -> Path {
 }
 
 /// The file name of raw page `page`.
-pub(crate) fn raw_page_name(page: u64) -> String {
-    format!("page-{page:05}.json.zst")
+pub(crate) fn raw_page_name(page: u64, ext: &str) -> String {
+    format!("page-{page:05}.{ext}.zst")
 }
 
 /// One committed raw page of a run.
-pub(crate) fn raw_page_path(prefix: &Path, key: &PartitionKey, run_id: &str, page: u64) -> Path {
-    raw_dir(prefix, key, run_id).join(raw_page_name(page).as_str())
+pub(crate) fn raw_page_path(
+    prefix: &Path,
+    key: &PartitionKey,
+    run_id: &str,
+    page: u64,
+    ext: &str,
+) -> Path {
+    raw_dir(prefix, key, run_id).join(raw_page_name(page, ext).as_str())
 }
 
 /// The staging folder of a run's raw pages.
@@ -176,8 +182,9 @@ pub(crate) fn raw_staging_page_path(
     key: &PartitionKey,
     run_id: &str,
     page: u64,
+    ext: &str,
 ) -> Path {
-    raw_staging_dir(prefix, key, run_id).join(raw_page_name(page).as_str())
+    raw_staging_dir(prefix, key, run_id).join(raw_page_name(page, ext).as_str())
 }
 
 #[cfg(test)]
@@ -208,11 +215,11 @@ mod tests {
             "lake/root/_staging/enrollment=1234567/year=2017/month=04/r1.parquet.tmp"
         );
         assert_eq!(
-            raw_page_path(&prefix, &key(), "r1", 3).as_ref(),
+            raw_page_path(&prefix, &key(), "r1", 3, "json").as_ref(),
             "lake/root/_raw/enrollment=1234567/year=2017/month=04/r1/page-00003.json.zst"
         );
         assert_eq!(
-            raw_staging_page_path(&prefix, &key(), "r1", 3).as_ref(),
+            raw_staging_page_path(&prefix, &key(), "r1", 3, "json").as_ref(),
             "lake/root/_staging/enrollment=1234567/year=2017/month=04/r1.raw/page-00003.json.zst"
         );
         assert_eq!(key().month_label(), "2017-04");

@@ -22,6 +22,8 @@ pub(crate) struct RawArchive {
     run_id: String,
     /// Highest page number staged.
     pages: Arc<AtomicU64>,
+    /// The pages' kind (`json` or `csv`).
+    ext: Arc<std::sync::Mutex<&'static str>>,
 }
 
 impl RawArchive {
@@ -32,6 +34,7 @@ impl RawArchive {
             key: key.clone(),
             run_id: run_id.to_string(),
             pages: Arc::new(AtomicU64::new(0)),
+            ext: Arc::new(std::sync::Mutex::new("json")),
         }
     }
 
@@ -41,10 +44,17 @@ impl RawArchive {
             .object_url(&layout::raw_dir(&self.lake.prefix, &self.key, &self.run_id))
     }
 
-    /// Compresses and stages one page.
-    pub(crate) async fn put_page(&self, number: u64, body: Bytes) -> Result<(), SinkError> {
+    /// Compresses and stages one page; `ext` is its kind (`json`, or `csv` for a CSV page
+    /// stored with its header).
+    pub(crate) async fn put_page(
+        &self,
+        number: u64,
+        body: Bytes,
+        ext: &'static str,
+    ) -> Result<(), SinkError> {
+        *self.ext.lock().unwrap_or_else(|e| e.into_inner()) = ext;
         let path =
-            layout::raw_staging_page_path(&self.lake.prefix, &self.key, &self.run_id, number);
+            layout::raw_staging_page_path(&self.lake.prefix, &self.key, &self.run_id, number, ext);
         let internal = |source: crate::text::BoxError| SinkError::Internal {
             object: path.to_string(),
             source,
@@ -66,8 +76,9 @@ impl RawArchive {
     pub(crate) async fn promote(&self) -> Result<(), SinkError> {
         let (prefix, key, run) = (&self.lake.prefix, &self.key, self.run_id.as_str());
         for page in 1..=self.pages.load(Ordering::Relaxed) {
-            let from = layout::raw_staging_page_path(prefix, key, run, page);
-            let to = layout::raw_page_path(prefix, key, run, page);
+            let ext = *self.ext.lock().unwrap_or_else(|e| e.into_inner());
+            let from = layout::raw_staging_page_path(prefix, key, run, page, ext);
+            let to = layout::raw_page_path(prefix, key, run, page, ext);
             self.lake
                 .store
                 .rename(&from, &to)

@@ -11,7 +11,7 @@ use url::Url;
 use super::paging::Cursor;
 use super::retry::{RetryConfig, is_retryable_status, server_wait};
 use super::trust::Trust;
-use super::{ApiKey, PageStream, RawPage, SourceError};
+use super::{ApiKey, PageFormat, PageStream, RawPage, SourceError};
 use crate::json::envelope;
 use crate::text::body_snippet;
 
@@ -125,6 +125,7 @@ impl HttpSource {
                     body,
                     etag,
                     origin: url.to_string(),
+                    format: PageFormat::EaJson,
                 };
                 Ok(Some((page, (next, cursor, number, this, None))))
             },

@@ -2,6 +2,7 @@
 //! saved earlier (`--from-dir`, including a `--keep-raw` copy). Yields raw page bodies in order;
 //! knows nothing of rows, schemas or storage.
 
+pub(crate) mod csv_frame;
 pub(crate) mod endpoint;
 pub(crate) mod http;
 pub(crate) mod open;
@@ -29,6 +30,20 @@ pub(crate) struct RawPage {
     pub etag: Option<String>,
     /// Where it came from, for messages: the request URL (no secrets) or the file.
     pub origin: String,
+    /// How the body is written.
+    pub format: PageFormat,
+}
+
+/// How a page body is written, which decides its decoder.
+#[derive(Debug, Clone)]
+pub(crate) enum PageFormat {
+    /// An EA usage-details JSON page (`data` and `nextLink`).
+    EaJson,
+    /// Whole records of a CSV report; `header` is the report's header record.
+    Csv {
+        /// The header record, without its line end.
+        header: std::sync::Arc<[u8]>,
+    },
 }
 
 /// A stream of pages in order.

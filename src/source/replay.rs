@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use futures::StreamExt;
 
-use super::{PageStream, RawPage, SourceError};
+use super::{PageFormat, PageStream, RawPage, SourceError};
 
 /// Page files in `dir`, sorted by name.
 pub(crate) fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
@@ -21,7 +21,10 @@ pub(crate) fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            p.is_file() && (name.ends_with(".json") || name.ends_with(".json.zst"))
+            p.is_file()
+                && (name.ends_with(".json")
+                    || name.ends_with(".json.zst")
+                    || super::csv_frame::is_csv_name(name))
         })
         .collect();
     files.sort();
@@ -32,10 +35,25 @@ pub(crate) fn list_page_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     if files.is_empty() {
         return Err(SourceError::Replay {
             path: dir.display().to_string(),
-            source: "no page files (*.json or *.json.zst) in the directory".into(),
+            source:
+                "no page files (*.json, *.json.zst, *.csv, *.csv.gz or *.csv.zst) in the directory"
+                    .into(),
+        });
+    }
+    let csv = files.iter().filter(|f| is_csv(f)).count();
+    if csv != 0 && csv != files.len() {
+        return Err(SourceError::Replay {
+            path: dir.display().to_string(),
+            source: "the folder mixes JSON pages and CSV reports; replay one kind at a time".into(),
         });
     }
     Ok(files)
+}
+
+fn is_csv(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(super::csv_frame::is_csv_name)
 }
 
 /// Refuses a folder in which two files hold the same page: the same name with and without
@@ -44,7 +62,11 @@ pub(crate) fn check_no_duplicate_pages(files: &[PathBuf]) -> Result<(), String> 
     let mut seen: std::collections::BTreeMap<String, &Path> = std::collections::BTreeMap::new();
     for f in files {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let page = name.strip_suffix(".zst").unwrap_or(name).to_string();
+        let page = name
+            .strip_suffix(".zst")
+            .or_else(|| name.strip_suffix(".gz"))
+            .unwrap_or(name)
+            .to_string();
         if let Some(other) = seen.insert(page, f) {
             return Err(format!(
                 "{} and {} hold the same page; remove one of them (each page must be replayed once)",
@@ -130,9 +152,13 @@ pub(crate) fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Byte
     }))
 }
 
-/// The pages of `dir` as a stream, read on the blocking pool one at a time.
+/// The pages of `dir` as a stream: JSON page files read on the blocking pool one at a time, or
+/// CSV reports streamed and framed into pages (never a whole file in memory).
 pub(crate) fn pages(dir: &Path) -> Result<PageStream, SourceError> {
     let files = list_page_files(dir)?;
+    if files.iter().all(|f| is_csv(f)) {
+        return Ok(csv_pages(files));
+    }
     let pool = Arc::new(BufferPool::default());
     let stream = futures::stream::iter(files.into_iter().enumerate()).then(move |(i, path)| {
         let pool = pool.clone();
@@ -149,10 +175,66 @@ pub(crate) fn pages(dir: &Path) -> Result<PageStream, SourceError> {
                 body,
                 etag: None,
                 origin,
+                format: PageFormat::EaJson,
             })
         }
     });
     Ok(Box::pin(stream))
+}
+
+/// The CSV reports `files`, in order, framed into pages numbered across all of them.
+fn csv_pages(files: Vec<PathBuf>) -> PageStream {
+    use super::csv_frame::{self, Compression};
+    let per_file = futures::stream::iter(files).flat_map(|path| {
+        let origin = path.display().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        csv_frame::pages(file_bytes(path), Compression::of(&name), origin, 1)
+    });
+    let numbered = per_file.scan(0u64, |n, page| {
+        *n += 1;
+        let number = *n;
+        futures::future::ready(Some(page.map(|mut p| {
+            p.number = number;
+            p
+        })))
+    });
+    Box::pin(numbered)
+}
+
+/// A file's bytes in chunks of 1 MiB.
+fn file_bytes(path: PathBuf) -> super::csv_frame::ByteStream {
+    use tokio::io::AsyncReadExt;
+    let origin = path.display().to_string();
+    let state = (None::<tokio::fs::File>, path, false);
+    Box::pin(futures::stream::unfold(state, move |(file, path, done)| {
+        let origin = origin.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let err = |e: std::io::Error| SourceError::Replay {
+                path: origin.clone(),
+                source: e.into(),
+            };
+            let mut file = match file {
+                Some(f) => f,
+                None => match tokio::fs::File::open(&path).await {
+                    Ok(f) => f,
+                    Err(e) => return Some((Err(err(e)), (None, path, true))),
+                },
+            };
+            let mut buf = Vec::with_capacity(1 << 20);
+            match (&mut file).take(1 << 20).read_to_end(&mut buf).await {
+                Ok(0) => None,
+                Ok(_) => Some((Ok(Bytes::from(buf)), (Some(file), path, false))),
+                Err(e) => Some((Err(err(e)), (None, path, true))),
+            }
+        }
+    }))
 }
 
 #[cfg(test)]
