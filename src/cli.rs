@@ -49,6 +49,7 @@ pub enum LogFormat {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Command {
     /// Archive one or more months of an enrollment into the lake.
     Archive(ArchiveArgs),
@@ -192,12 +193,45 @@ pub struct SimTotalsArgs {
     pub revision: u32,
 }
 
+/// `archive --source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    /// The EA Reporting API's usage details (retired May 2024; proxies and replays).
+    EaUsage,
+    /// The Cost Management Cost Details API (generateCostDetailsReport).
+    CostDetails,
+}
+
+/// `archive --metric`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// Actual cost (what the EA API reported).
+    Actual,
+    /// Amortized cost.
+    Amortized,
+}
+
 /// Flags of `archive`.
 #[derive(Debug, Args, Clone)]
 pub struct ArchiveArgs {
     /// Enrollment number (digits only).
     #[arg(long)]
     pub enrollment: String,
+    /// Where usage comes from.
+    #[arg(long, value_enum, default_value_t = SourceArg::EaUsage)]
+    pub source: SourceArg,
+    /// Cost Management root (`--source cost-details`); the token is only sent to this origin.
+    #[arg(long, default_value = defaults::MANAGEMENT_URL)]
+    pub management_url: String,
+    /// Actual or amortized cost (`--source cost-details`, and the metric replayed reports hold).
+    #[arg(long, value_enum, default_value_t = MetricArg::Actual)]
+    pub metric: MetricArg,
+    /// Read the Cost Management token from this file instead of AZURE_ACCESS_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    pub access_token_file: Option<PathBuf>,
+    /// Longest wait for a Cost Details report to be ready, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::REPORT_TIMEOUT_S)]
+    pub report_timeout: u64,
     /// Billing month to archive, YYYY-MM (repeatable).
     #[arg(long = "month", value_name = "YYYY-MM")]
     pub months: Vec<String>,
@@ -306,6 +340,33 @@ pub struct SimulateArgs {
     /// What the ETag describes: the whole month's data, or only the page's.
     #[arg(long, value_enum, default_value_t = SimEtag::Month)]
     pub etag: SimEtag,
+    /// Cost Details reports: column names of the current or the older generation.
+    #[arg(long, value_enum, default_value_t = SimColumns::Current)]
+    pub cd_columns: SimColumns,
+    /// Cost Details reports: blobs per report.
+    #[arg(long, default_value_t = 3)]
+    pub cd_blobs: u32,
+    /// Cost Details reports: polls answered 202 before the report is ready.
+    #[arg(long, default_value_t = 2)]
+    pub cd_polls: u32,
+    /// Cost Details reports: gzip the blobs (compressData).
+    #[arg(long)]
+    pub cd_gzip: bool,
+    /// Cost Details reports: end with this status instead of Completed (Failed, TimedOut).
+    #[arg(long, value_name = "STATUS")]
+    pub cd_status: Option<String>,
+    /// Cost Details reports: answer the POST with 429 this many times first.
+    #[arg(long, default_value_t = 0)]
+    pub cd_throttle: u32,
+}
+
+/// `simulate --cd-columns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimColumns {
+    /// `CostInBillingCurrency`, `BillingCurrencyCode`, …
+    Current,
+    /// `Cost`, `BillingCurrency`, … (older exports).
+    Older,
 }
 
 /// `simulate --etag`.

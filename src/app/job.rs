@@ -46,7 +46,7 @@ use crate::sink::read::existing_metadata;
 use crate::sink::staging::{DeadRuns, clear_dead_runs};
 use crate::sink::{Lake, PartitionKey, PartitionWriter, WriteSettings};
 use crate::source::paging::Chain;
-use crate::source::{ApiVersion, MonthRequest, PageFormat, PageStream, Pages, Source, SourceError};
+use crate::source::{MonthRequest, PageFormat, PageStream, Pages, Source, SourceError};
 use crate::text::body_snippet;
 
 pub(crate) use crate::sink::read::META_PREFIX;
@@ -59,8 +59,10 @@ pub(crate) struct JobContext {
     pub lake: Lake,
     /// Where pages come from.
     pub source: Source,
-    /// API version (metadata).
-    pub api_version: ApiVersion,
+    /// API version, or the source's, for the metadata (`v2`, `cost-details-2025-03-01`).
+    pub api_version: String,
+    /// `actual` or `amortized`.
+    pub metric: &'static str,
     /// `--keep-raw`.
     pub keep_raw: bool,
     /// Writer tunables.
@@ -184,6 +186,8 @@ impl Month<'_> {
         let if_none_match = previous.as_ref().and_then(|m| m.get("etag").cloned());
         let request = MonthRequest {
             enrollment: &self.plan.key.enrollment,
+            year: self.key.year,
+            month: self.key.month,
             endpoint: &self.plan.endpoint,
             if_none_match,
         };
@@ -492,7 +496,8 @@ fn file_metadata(
         meta("schema_version", SCHEMA_VERSION.to_string()),
         meta("tool_version", env!("CARGO_PKG_VERSION").to_string()),
         meta("run_id", ctx.run_id.clone()),
-        meta("api_version", ctx.api_version.as_str().to_string()),
+        meta("api_version", ctx.api_version.clone()),
+        meta("metric", ctx.metric.to_string()),
         meta("source", source.to_string()),
         meta("pulled_at", pulled_at.to_string()),
         meta("enrollment", key.enrollment.clone()),

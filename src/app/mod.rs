@@ -46,12 +46,27 @@ async fn run_with_id(
 ) -> Result<RunSummary, RunError> {
     let lake = open_lake(&cfg.dest, true)?;
     let source = Source::new(&cfg.source).map_err(RunError::Internal)?;
+    let api_label = source.api_label(cfg.api_version);
+    // Actual and amortized cost never mix in one lake: checked before anything is written.
+    match crate::sink::metric::claim(&lake, cfg.metric.as_str()).await {
+        Ok(()) => {}
+        Err(crate::sink::metric::MetricError::Mismatch { lake, run }) => {
+            return Err(RunError::Config(crate::config::ConfigError {
+                flag: "--metric",
+                reason: format!(
+                    "the lake at --dest holds {lake} cost, this run would add {run} cost; actual and amortized cost must not mix in one lake (use another --dest)"
+                ),
+            }));
+        }
+        Err(crate::sink::metric::MetricError::Store(e)) => return Err(e.into()),
+    }
     info!(run_id = %run_id, dest = %lake.url, partitions = cfg.plans.len(), "run started");
     let ctx = Arc::new(JobContext {
         run_id: run_id.clone(),
         lake: lake.clone(),
         source,
-        api_version: cfg.api_version,
+        api_version: api_label,
+        metric: cfg.metric.as_str(),
         keep_raw: cfg.keep_raw,
         write: cfg.write.clone(),
         // One page more than there are cores: the encoder and the reader take turns with them.

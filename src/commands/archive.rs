@@ -17,16 +17,16 @@ fn print_summary(summary: &RunSummary) {
 
 pub(crate) async fn archive_with(
     args: &ArchiveArgs,
-    env_key: Option<String>,
+    env: &crate::config::archive::CredentialEnv,
 ) -> Result<RunSummary, RunError> {
-    let cfg = ArchiveConfig::from_args(args, env_key, today_utc())?;
+    let cfg = ArchiveConfig::from_args(args, env, today_utc())?;
     let cancel = crate::app::cancel::on_signals()
         .map_err(|e| RunError::Internal(format!("cannot listen for signals: {e}")))?;
     run_archive(cfg, cancel).await
 }
 
 pub(super) async fn archive(args: &ArchiveArgs) -> i32 {
-    match archive_with(args, std::env::var("EA_API_KEY").ok()).await {
+    match archive_with(args, &crate::config::archive::CredentialEnv::from_process()).await {
         Ok(summary) => {
             print_summary(&summary);
             summary.exit_code()

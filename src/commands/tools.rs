@@ -39,6 +39,17 @@ pub(super) async fn simulate(args: &SimulateArgs) -> i32 {
     cfg.rows_per_month = args.rows_per_month;
     cfg.page_size = args.page_size.max(1);
     cfg.revision = args.revision;
+    cfg.cost_details = sim::CostDetailsConfig {
+        generation: match args.cd_columns {
+            crate::cli::SimColumns::Current => sim::cost_csv::Generation::Current,
+            crate::cli::SimColumns::Older => sim::cost_csv::Generation::Older,
+        },
+        blobs: args.cd_blobs.max(1),
+        polls: args.cd_polls,
+        gzip: args.cd_gzip,
+        final_status: args.cd_status.clone(),
+        throttle: args.cd_throttle,
+    };
     cfg.etag = match args.etag {
         crate::cli::SimEtag::Month => sim::EtagMode::Month,
         crate::cli::SimEtag::Page => sim::EtagMode::Page,
@@ -128,7 +139,14 @@ async fn demo_pull(
         handle.stop().await;
         return Err(exit::INTERNAL);
     };
-    let result = archive_with(&a, Some(DEMO_KEY.to_string())).await;
+    let result = archive_with(
+        &a,
+        &crate::config::archive::CredentialEnv {
+            ea_api_key: Some(DEMO_KEY.to_string()),
+            azure_access_token: Some(DEMO_KEY.to_string()),
+        },
+    )
+    .await;
     handle.stop().await;
     result.map_err(|e| {
         eprintln!("error: {}", e.chain());

@@ -9,7 +9,9 @@ use super::dest::{Dest, check_dest};
 use super::months::plan_months;
 use super::{ConfigError, bad, load_api_key, parse_enrollment};
 use crate::cli::ArchiveArgs;
+use crate::cli::{MetricArg, SourceArg};
 use crate::sink::{PartitionKey, WriteSettings};
+use crate::source::cost_details::{CostDetailsSettings, Metric, Token};
 use crate::source::http::HttpSettings;
 use crate::source::retry::RetryConfig;
 use crate::source::{ApiVersion, Endpoint, SourceSpec};
@@ -39,6 +41,8 @@ pub(crate) struct ArchiveConfig {
     pub dest: Dest,
     /// `--keep-raw`.
     pub keep_raw: bool,
+    /// `--metric` (of a Cost Details pull or a replayed report; the EA API's is actual).
+    pub metric: Metric,
     /// Months at once.
     pub concurrency: usize,
     /// Parquet and upload tunables.
@@ -55,29 +59,71 @@ pub(crate) struct ArchiveConfig {
     pub crash_after_history_copy: bool,
 }
 
+/// The environment variables credentials come from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CredentialEnv {
+    /// `EA_API_KEY`.
+    pub ea_api_key: Option<String>,
+    /// `AZURE_ACCESS_TOKEN`.
+    pub azure_access_token: Option<String>,
+}
+
+impl CredentialEnv {
+    /// From the process environment.
+    pub(crate) fn from_process() -> Self {
+        Self {
+            ea_api_key: std::env::var("EA_API_KEY").ok(),
+            azure_access_token: std::env::var("AZURE_ACCESS_TOKEN").ok(),
+        }
+    }
+}
+
+/// Reads the Cost Management token from `--access-token-file` or `AZURE_ACCESS_TOKEN`.
+fn load_token(
+    file: Option<&std::path::PathBuf>,
+    env: Option<String>,
+) -> Result<Token, ConfigError> {
+    match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                bad("--access-token-file", format!("cannot read {}: {e}", path.display()))
+            })?;
+            Token::new(&text).ok_or_else(|| bad("--access-token-file", format!("{} is empty", path.display())))
+        }
+        None => env.as_deref().and_then(Token::new).ok_or_else(|| {
+            bad(
+                "AZURE_ACCESS_TOKEN",
+                "no Cost Management token: set AZURE_ACCESS_TOKEN (e.g. from `az account get-access-token --resource https://management.azure.com/ --query accessToken -o tsv`) or pass --access-token-file PATH",
+            )
+        }),
+    }
+}
+
 fn parse_base_url(s: &str, allow_http: bool) -> Result<Url, ConfigError> {
-    let u = Url::parse(s).map_err(|e| bad("--base-url", format!("{s:?} is not a URL: {e}")))?;
+    parse_api_url("--base-url", s, allow_http)
+}
+
+fn parse_api_url(flag: &'static str, s: &str, allow_http: bool) -> Result<Url, ConfigError> {
+    let u = Url::parse(s).map_err(|e| bad(flag, format!("{s:?} is not a URL: {e}")))?;
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
         return Err(bad(
-            "--base-url",
+            flag,
             format!("{s:?} must be an http(s) URL with a host"),
         ));
     }
     if !u.username().is_empty() || u.password().is_some() || u.query().is_some() {
-        return Err(bad(
-            "--base-url",
-            "must not carry credentials or a query string",
-        ));
+        return Err(bad(flag, "must not carry credentials or a query string"));
     }
-    crate::source::trust::check_transport(&u, allow_http).map_err(|why| bad("--base-url", why))?;
+    crate::source::trust::check_transport(&u, allow_http).map_err(|why| bad(flag, why))?;
     Ok(u)
 }
 
 impl ArchiveConfig {
-    /// Checks every flag. `env_key` is the value of `EA_API_KEY`; `today` is the UTC date.
+    /// Checks every flag. `env` holds the credentials' environment variables; `today` is the
+    /// UTC date.
     pub(crate) fn from_args(
         a: &ArchiveArgs,
-        env_key: Option<String>,
+        env: &CredentialEnv,
         today: NaiveDate,
     ) -> Result<Self, ConfigError> {
         let enrollment = parse_enrollment(&a.enrollment)?;
@@ -100,6 +146,16 @@ impl ArchiveConfig {
             return Err(bad("--upload-part-bytes", "must be at least 1 MiB"));
         }
         let dest = check_dest(&a.dest)?;
+        let metric = match a.metric {
+            MetricArg::Actual => Metric::Actual,
+            MetricArg::Amortized => Metric::Amortized,
+        };
+        if a.source == SourceArg::EaUsage && metric == Metric::Amortized && a.from_dir.is_none() {
+            return Err(bad(
+                "--metric",
+                "the EA usage-details API reports actual cost only; amortized cost needs --source cost-details",
+            ));
+        }
         let version = ApiVersion::from(a.api_version);
         let range = a.from.as_deref().zip(a.to.as_deref());
         let plans = plan_months(&a.months, &a.billing_periods, range, version, today)?;
@@ -119,8 +175,32 @@ impl ArchiveConfig {
                 }
                 SourceSpec::Replay { dir: dir.clone() }
             }
+            None if a.source == SourceArg::CostDetails => {
+                let token =
+                    load_token(a.access_token_file.as_ref(), env.azure_access_token.clone())?;
+                let management_url =
+                    parse_api_url("--management-url", &a.management_url, a.allow_http)?;
+                if a.report_timeout == 0 {
+                    return Err(bad("--report-timeout", "must be at least 1 second"));
+                }
+                SourceSpec::CostDetails {
+                    token,
+                    settings: CostDetailsSettings {
+                        management_url,
+                        metric,
+                        allow_http: a.allow_http,
+                        request_timeout: Duration::from_secs(a.request_timeout),
+                        retry: RetryConfig {
+                            max_retries: a.max_retries,
+                            base_delay: Duration::from_millis(a.retry_base_delay_ms.max(1)),
+                            ..RetryConfig::default()
+                        },
+                        report_timeout: Duration::from_secs(a.report_timeout),
+                    },
+                }
+            }
             None => {
-                let key = load_api_key(a.api_key_file.as_ref(), env_key)?;
+                let key = load_api_key(a.api_key_file.as_ref(), env.ea_api_key.clone())?;
                 let base_url = parse_base_url(&a.base_url, a.allow_http)?;
                 let allowed_hosts = a
                     .allow_next_link_hosts
@@ -164,13 +244,16 @@ impl ArchiveConfig {
                     year,
                     month,
                 },
-                month_from_rows: endpoint == Endpoint::Current,
+                // Cost Details is asked for a billing period: its month is known.
+                month_from_rows: endpoint == Endpoint::Current
+                    && matches!(source, SourceSpec::EaApi { .. }),
                 endpoint,
             })
             .collect();
         Ok(Self {
             plans,
             source,
+            metric,
             api_version: version,
             dest,
             keep_raw: a.keep_raw,

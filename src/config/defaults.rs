@@ -32,3 +32,7 @@ pub(crate) const UPLOAD_PART_BYTES: usize = 8 * 1024 * 1024;
 pub(crate) const UPLOAD_CONCURRENCY: usize = 4;
 /// `diff --by`: the columns a month's changes are grouped by.
 pub(crate) const DIFF_BY: &str = "subscription_guid,meter_category";
+/// `--management-url`.
+pub(crate) const MANAGEMENT_URL: &str = "https://management.azure.com";
+/// `--report-timeout`, seconds: how long a Cost Details report may take to be ready.
+pub(crate) const REPORT_TIMEOUT_S: u64 = 30 * 60;

@@ -44,7 +44,7 @@ pub fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-fn seed(enrollment: &str, year: i32, month: u32) -> u64 {
+pub(super) fn seed(enrollment: &str, year: i32, month: u32) -> u64 {
     let e = enrollment.bytes().fold(0u64, |a, b| mix(a ^ b as u64));
     mix(e ^ ((year as u64) << 8) ^ month as u64)
 }
@@ -102,7 +102,7 @@ pub fn tags_json(form: &str, env: &str) -> String {
     serde_json::to_string(&inner).expect("string serializes")
 }
 
-const METERS: [(&str, &str, &str, &str, &str, i128); 6] = [
+pub(super) const METERS: [(&str, &str, &str, &str, &str, i128); 6] = [
     (
         "Virtual Machines",
         "Dv3 Series",
@@ -152,13 +152,13 @@ const METERS: [(&str, &str, &str, &str, &str, i128); 6] = [
         2_300_000,
     ),
 ];
-const REGIONS: [(&str, &str, i64); 4] = [
+pub(super) const REGIONS: [(&str, &str, i64); 4] = [
     ("EastUS", "US East", 1),
     ("WestEurope", "EU West", 7),
     ("JapanEast", "JA East", 10),
     ("UKSouth", "UK South", 8),
 ];
-const ENVS: [&str; 4] = ["prod", "dev", "test", "staging"];
+pub(super) const ENVS: [&str; 4] = ["prod", "dev", "test", "staging"];
 
 /// Instance (resource) of row `i`; 40 instances per month, 4 per tags form.
 pub fn row_instance(spec: &MonthSpec, i: u64) -> u64 {
@@ -183,7 +183,7 @@ pub fn row_restated(spec: &MonthSpec, i: u64) -> bool {
     spec.revision > 0 && i > 0 && mix(i ^ (u64::from(spec.revision) << 40)).is_multiple_of(10)
 }
 
-fn quantity_and_rate(spec: &MonthSpec, i: u64) -> (i128, i128) {
+pub(super) fn quantity_and_rate(spec: &MonthSpec, i: u64) -> (i128, i128) {
     let mut h = mix(seed(&spec.enrollment, spec.year, spec.month).rotate_left(17) ^ i);
     if row_restated(spec, i) {
         h = mix(h ^ u64::from(spec.revision));
@@ -193,7 +193,7 @@ fn quantity_and_rate(spec: &MonthSpec, i: u64) -> (i128, i128) {
     (q, meter.5)
 }
 
-fn decimal_text(v: i128, scale: u32) -> String {
+pub(super) fn decimal_text(v: i128, scale: u32) -> String {
     let div = 10i128.pow(scale);
     let (sign, a) = if v < 0 { ("-", -v) } else { ("", v) };
     format!(

@@ -2,11 +2,14 @@
 //! endpoints, 1,000-row pages with absolute `nextLink`s, the bearer check, and injectable
 //! faults. Used by `simulate`, `demo` and the tests.
 
+pub mod cost_csv;
+mod cost_details;
 pub mod data;
 pub mod faults;
 mod pages;
 mod server;
 
+pub use cost_details::{BlobRequest, CostDetailsConfig};
 pub use faults::Fault;
 pub use server::{EtagMode, SimConfig, SimHandle, start};
 

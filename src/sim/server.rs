@@ -8,11 +8,12 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate, Utc};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use super::cost_details::{self, BlobRequest, CostDetailsConfig, CostDetailsState};
 use super::data::{MonthSpec, days_in_month, default_rows, row_day};
 use super::faults::Fault;
 use super::pages;
@@ -40,6 +41,8 @@ pub struct SimConfig {
     pub current_period: Option<(i32, u32)>,
     /// What the `ETag` describes.
     pub etag: EtagMode,
+    /// The Cost Details API.
+    pub cost_details: CostDetailsConfig,
 }
 
 /// What the simulator's `ETag` describes. The real API's is undocumented: a refresh marker
@@ -64,6 +67,7 @@ impl SimConfig {
             revision: 0,
             current_period: None,
             etag: EtagMode::Month,
+            cost_details: CostDetailsConfig::default(),
         }
     }
 
@@ -82,24 +86,36 @@ impl SimConfig {
     }
 }
 
-struct SimState {
-    cfg: SimConfig,
+pub(super) struct SimState {
+    pub(super) cfg: SimConfig,
     /// How often each fault has fired, by index.
     fired: Mutex<HashMap<usize, u32>>,
+    /// The Cost Details reports asked for.
+    pub(super) cost_details: CostDetailsState,
+    /// The "blob storage" listener's address.
+    pub(super) blob_addr: SocketAddr,
 }
 
 /// A running simulator.
 pub struct SimHandle {
-    /// The bound address.
+    /// The bound address (the EA API and the Cost Management API).
     pub addr: SocketAddr,
+    /// The address of its blob storage (Cost Details report blobs).
+    pub blob_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     join: tokio::task::JoinHandle<()>,
+    blob_requests: Arc<Mutex<Vec<BlobRequest>>>,
 }
 
 impl SimHandle {
     /// `http://<addr>`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Every blob request so far, in order.
+    pub fn blob_requests(&self) -> Vec<BlobRequest> {
+        self.blob_requests.lock().expect("lock").clone()
     }
 
     /// Stops the server and waits for it.
@@ -120,10 +136,18 @@ impl SimHandle {
 pub async fn start(addr: SocketAddr, cfg: SimConfig) -> std::io::Result<SimHandle> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let blob_listener = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+    let blob_addr = blob_listener.local_addr()?;
     let state = Arc::new(SimState {
         cfg,
         fired: Mutex::new(HashMap::new()),
+        cost_details: CostDetailsState::default(),
+        blob_addr,
     });
+    let blob_requests = state.cost_details.blob_requests.clone();
+    let blobs = Router::new()
+        .route("/reports/{id}/{part}", get(cost_details::blob))
+        .with_state(state.clone());
     let app = Router::new()
         .route(
             "/{version}/enrollments/{enrollment}/billingPeriods/{period}/usagedetails",
@@ -138,19 +162,39 @@ pub async fn start(addr: SocketAddr, cfg: SimConfig) -> std::io::Result<SimHandl
             "/v2/enrollments/{enrollment}/usagedetailsbycustomdate",
             get(custom_range),
         )
+        .route(
+            "/providers/Microsoft.Billing/billingAccounts/{enrollment}/providers/Microsoft.CostManagement/generateCostDetailsReport",
+            post(cost_details::generate),
+        )
+        .route(
+            "/providers/Microsoft.CostManagement/costDetailsOperationResults/{id}",
+            get(cost_details::operation),
+        )
         .with_state(state);
     let (tx, rx) = oneshot::channel::<()>();
     let join = tokio::spawn(async move {
+        let (btx, brx) = oneshot::channel::<()>();
+        let blob_server = tokio::spawn(async move {
+            let _ = axum::serve(blob_listener, blobs)
+                .with_graceful_shutdown(async {
+                    let _ = brx.await;
+                })
+                .await;
+        });
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
             .await;
+        let _ = btx.send(());
+        let _ = blob_server.await;
     });
     Ok(SimHandle {
         addr,
+        blob_addr,
         shutdown: Some(tx),
         join,
+        blob_requests,
     })
 }
 
@@ -261,7 +305,7 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-fn authorized(headers: &HeaderMap, key: &str) -> bool {
+pub(super) fn authorized(headers: &HeaderMap, key: &str) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

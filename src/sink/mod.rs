@@ -5,6 +5,7 @@ pub(crate) mod encode;
 pub(crate) mod history;
 pub(crate) mod layout;
 pub(crate) mod lease;
+pub(crate) mod metric;
 pub(crate) mod pool;
 pub(crate) mod raw;
 pub(crate) mod read;

@@ -2,6 +2,7 @@
 //! saved earlier (`--from-dir`, including a `--keep-raw` copy). Yields raw page bodies in order;
 //! knows nothing of rows, schemas or storage.
 
+pub(crate) mod cost_details;
 pub(crate) mod csv_frame;
 pub(crate) mod endpoint;
 pub(crate) mod http;
@@ -148,6 +149,16 @@ pub(crate) enum SourceError {
         page: u64,
         /// What was wrong.
         reason: String,
+    },
+    /// A Cost Details report could not be made or read: the API's status and message.
+    #[error("the Cost Details report ({url}) did not complete: {status}: {message}")]
+    Report {
+        /// The request or blob (no query string, so no SAS).
+        url: String,
+        /// The report's status or the HTTP status.
+        status: String,
+        /// The API's own message.
+        message: String,
     },
     /// The pages do not form one whole `nextLink` chain (replayed folders).
     #[error("page {page} ({origin}): {reason}")]

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::cost_details::{CostDetailsSettings, CostDetailsSource, Token};
 use super::http::{HttpSettings, HttpSource};
 use super::{ApiKey, Endpoint, PageStream, SourceError, replay};
 
@@ -18,6 +19,13 @@ pub(crate) enum SourceSpec {
         /// HTTP settings.
         http: HttpSettings,
     },
+    /// The Cost Management Cost Details API.
+    CostDetails {
+        /// The bearer token.
+        token: Token,
+        /// Its settings.
+        settings: CostDetailsSettings,
+    },
     /// Page files saved earlier (`--from-dir`).
     Replay {
         /// The directory.
@@ -30,6 +38,8 @@ pub(crate) enum SourceSpec {
 pub(crate) enum Source {
     /// The EA Reporting API over HTTP.
     EaApi(Arc<HttpSource>),
+    /// The Cost Details API.
+    CostDetails(Arc<CostDetailsSource>),
     /// Page files saved earlier.
     Replay(PathBuf),
 }
@@ -39,6 +49,10 @@ pub(crate) enum Source {
 pub(crate) struct MonthRequest<'a> {
     /// Enrollment number.
     pub enrollment: &'a str,
+    /// The month (sources that ask by month).
+    pub year: i32,
+    /// The month, 1–12.
+    pub month: u32,
     /// The EA endpoint of the month (sources that are not the EA API ignore it).
     pub endpoint: &'a Endpoint,
     /// The `ETag` of the month's current object, for a conditional first request.
@@ -61,8 +75,19 @@ impl Source {
             SourceSpec::EaApi { key, http } => {
                 Source::EaApi(Arc::new(HttpSource::new(key, http.clone())?))
             }
+            SourceSpec::CostDetails { token, settings } => {
+                Source::CostDetails(Arc::new(CostDetailsSource::new(token, settings.clone())?))
+            }
             SourceSpec::Replay { dir } => Source::Replay(dir.clone()),
         })
+    }
+
+    /// The `api_version` recorded in each file's metadata for this source.
+    pub(crate) fn api_label(&self, ea: super::ApiVersion) -> String {
+        match self {
+            Source::CostDetails(_) => format!("cost-details-{}", super::cost_details::API_VERSION),
+            _ => ea.as_str().to_string(),
+        }
     }
 
     /// The label replayed pages carry in the file metadata.
@@ -77,6 +102,12 @@ impl Source {
                 let stream = client.clone().pages(first, req.if_none_match.clone());
                 Ok(Pages { stream, label })
             }
+            Source::CostDetails(client) => Ok(Pages {
+                label: client.report_url(req.enrollment).to_string(),
+                stream: client
+                    .clone()
+                    .pages(req.enrollment.to_string(), req.year, req.month),
+            }),
             Source::Replay(dir) => Ok(Pages {
                 stream: replay::pages(dir)?,
                 label: Self::REPLAY.to_string(),

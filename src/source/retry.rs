@@ -83,6 +83,55 @@ pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     }
 }
 
+/// Sends a request (built afresh by `build` for every attempt) with retries: 408, 429, 5xx
+/// and transport errors are retried as `policy` says, honouring the server's wait; any other
+/// response is returned for the caller to read. `shown` names the request in messages (no
+/// secrets).
+pub(crate) async fn send_retrying(
+    policy: &RetryConfig,
+    shown: &str,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, super::SourceError> {
+    let started = std::time::Instant::now();
+    let mut delays = policy.delays();
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let (error, hint) = match build().send().await {
+            Ok(r) if !is_retryable_status(r.status().as_u16()) => return Ok(r),
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let hint = server_wait(r.headers(), SystemTime::now());
+                let body = r.bytes().await.unwrap_or_default();
+                let error = super::SourceError::Status {
+                    status,
+                    url: shown.to_string(),
+                    attempts,
+                    snippet: crate::text::body_snippet(&body, 200),
+                };
+                (error, hint)
+            }
+            Err(e) => (
+                super::SourceError::Transport {
+                    url: shown.to_string(),
+                    attempts,
+                    source: e.without_url(),
+                },
+                None,
+            ),
+        };
+        let Some(backoff) = delays.next() else {
+            return Err(error);
+        };
+        let wait = hint.unwrap_or(backoff);
+        if started.elapsed() + wait > policy.deadline {
+            return Err(error);
+        }
+        tracing::info!(attempt = attempts, wait_s = wait.as_secs_f64(), url = %shown, error = %error, "retrying request");
+        tokio::time::sleep(wait).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
