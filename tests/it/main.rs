@@ -7,6 +7,7 @@ mod common;
 
 mod archive_local;
 mod cli_args;
+mod cost_details;
 mod crash;
 mod failures;
 mod history;
