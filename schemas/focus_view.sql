@@ -19,6 +19,12 @@
 --   exclusive).
 -- * Costs stay DECIMAL(38,18), so sums are exact.
 --
+-- Months from the Cost Details API (schema version 2) fill more: BillingCurrency,
+-- ChargeCategory (from charge_type), PricingCategory (from pricing_model), the commitment
+-- discount id (benefit_id, else reservation_id), BillingAccountName, AvailabilityZone,
+-- ListUnitPrice (payg_price) and the publisher. For EA API months those columns are NULL (or
+-- keep the EA defaults below: usage only, Microsoft), as before.
+--
 -- FOCUS columns EA usage details cannot fill (NULL here, or left out):
 -- * BillingCurrency: EA usage rows carry no currency; it is the enrollment's billing currency
 --   (price sheet / balance summary), so set it per enrollment if needed.
@@ -40,13 +46,19 @@ SELECT
   CAST(cost AS DECIMAL(38,18))                AS ContractedCost,      -- EA cost = quantity x EA rate (*)
   resource_rate                               AS ContractedUnitPrice, -- resourceRate (EA negotiated rate)
   CAST(NULL AS DECIMAL(38,18))                AS ListCost,            -- no list price in EA usage
-  CAST(NULL AS DECIMAL(38,18))                AS ListUnitPrice,       -- no list price in EA usage
-  CAST(NULL AS STRING)                        AS BillingCurrency,     -- no currency in EA usage rows
+  payg_price                                  AS ListUnitPrice,       -- PayGPrice (Cost Details); none in EA usage
+  billing_currency                            AS BillingCurrency,     -- BillingCurrencyCode (Cost Details); none in EA usage
   consumed_quantity                           AS PricingQuantity,     -- consumedQuantity
   unit_of_measure                             AS PricingUnit,         -- unitOfMeasure
   CAST(consumed_quantity AS DECIMAL(38,18))   AS ConsumedQuantity,    -- consumedQuantity, not normalised (*)
   CAST(unit_of_measure AS STRING)             AS ConsumedUnit,        -- unitOfMeasure (*)
-  CAST(NULL AS STRING)                        AS PricingCategory,     -- unknown: no commitment data
+  CASE pricing_model                                                  -- PricingModel (Cost Details); unknown in EA usage
+    WHEN 'OnDemand'    THEN 'Standard'
+    WHEN 'Spot'        THEN 'Dynamic'
+    WHEN 'Reservation' THEN 'Committed'
+    WHEN 'SavingsPlan' THEN 'Committed'
+    ELSE NULL
+  END                                         AS PricingCategory,
 
   -- Periods (DATE; end exclusive)
   usage_date                                  AS ChargePeriodStart,   -- date
@@ -58,14 +70,22 @@ SELECT
                                               AS BillingPeriodEnd,    -- first day of the next month
 
   -- Charge
-  'Usage'                                     AS ChargeCategory,      -- usage details hold usage only
+  CASE charge_type                                                    -- ChargeType (Cost Details); EA usage is usage only
+    WHEN 'Purchase'      THEN 'Purchase'
+    WHEN 'Refund'        THEN 'Credit'
+    WHEN 'Adjustment'    THEN 'Adjustment'
+    WHEN 'Tax'           THEN 'Tax'
+    WHEN 'UnusedReservation' THEN 'Usage'
+    WHEN 'UnusedSavingsPlan' THEN 'Usage'
+    ELSE 'Usage'
+  END                                         AS ChargeCategory,
   CAST(NULL AS STRING)                        AS ChargeClass,         -- no correction flag in EA
   product                                     AS ChargeDescription,   -- product, e.g. "Data Transfer Out (GB) - JA East"
   'Usage-Based'                               AS ChargeFrequency,
 
   -- Accounts
   CAST(enrollment AS STRING)                  AS BillingAccountId,    -- path enrollment= (= enrollmentNumber)
-  CAST(NULL AS STRING)                        AS BillingAccountName,  -- not in usage details
+  billing_account_name                        AS BillingAccountName,  -- BillingAccountName (Cost Details); not in EA usage
   subscription_guid                           AS SubAccountId,        -- subscriptionGuid
   subscription_name                           AS SubAccountName,      -- subscriptionName
   'Microsoft'                                 AS ProviderName,
@@ -92,10 +112,16 @@ SELECT
   END                                         AS ServiceCategory,     -- meterCategory mapped to FOCUS values
   lower(resource_location)                    AS RegionId,            -- resourceLocation, e.g. "eastus"
   meter_region                                AS RegionName,          -- meterRegion, e.g. "US East"
-  CAST(NULL AS STRING)                        AS AvailabilityZone,    -- not in EA usage
+  availability_zone                           AS AvailabilityZone,    -- AvailabilityZone (Cost Details); not in EA usage
   meter_id                                    AS SkuId,               -- meterId: the EA meter is the priced unit
   CAST(NULL AS STRING)                        AS SkuPriceId,          -- no price-sheet id in usage rows
   tags                                        AS Tags,                -- tags, parsed to map<string,string>
+  CASE WHEN benefit_id IS NOT NULL AND benefit_id <> '' THEN benefit_id
+       WHEN reservation_id IS NOT NULL AND reservation_id <> '' THEN reservation_id
+  END                                         AS CommitmentDiscountId, -- benefitId, else ReservationId (Cost Details)
+  CASE WHEN benefit_name IS NOT NULL AND benefit_name <> '' THEN benefit_name
+       ELSE reservation_name
+  END                                         AS CommitmentDiscountName,
 
   -- EA extras (FOCUS custom columns are prefixed x_)
   consumed_service                            AS x_ConsumedService,   -- consumedService, e.g. "Microsoft.Compute"

@@ -1,5 +1,5 @@
 //! One cost metric per lake: actual and amortized cost never mix. The lake records its metric
-//! in `<dest>/_lake.json` (created with create-if-absent by the first run that writes); a run
+//! in `<dest>/_lake/lake.json` (created with create-if-absent by the first run that writes); a run
 //! with the other metric is refused before it writes anything. A lake that holds months but no
 //! record (written before this check existed) holds EA API months, which are actual cost.
 
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{Lake, SinkError};
 
 /// The file name of the lake's record, under its root.
-pub(crate) const LAKE_FILE: &str = "_lake.json";
+pub(crate) const LAKE_FILE: &str = "_lake/lake.json";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct LakeRecord {
@@ -37,7 +37,7 @@ pub(crate) enum MetricError {
 }
 
 fn path(lake: &Lake) -> Path {
-    lake.prefix.clone().join(LAKE_FILE)
+    LAKE_FILE.split('/').fold(lake.prefix.clone(), |p, part| p.join(part))
 }
 
 async fn read(lake: &Lake) -> Result<Option<String>, SinkError> {

@@ -94,6 +94,25 @@ def check_focus(c, engine, expected):
     cats = {x["c"] for x in engine.rows("SELECT DISTINCT ServiceCategory AS c FROM usage_details_focus")}
     c.check(f"{name}: focus ServiceCategory values are FOCUS categories ({sorted(cats)})",
             cats <= FOCUS_CATEGORIES and "Other" not in cats, "'Other' means a meter_category is unmapped")
+    # Cost Details months fill the columns EA usage cannot: currency, pricing category,
+    # commitment discounts; EA months leave them NULL.
+    cd = engine.rows(
+        "SELECT BillingPeriodStart AS bs, count(BillingCurrency) AS cur, "
+        "sum(CASE WHEN PricingCategory = 'Committed' THEN 1 ELSE 0 END) AS committed, "
+        "sum(CASE WHEN PricingCategory = 'Standard' THEN 1 ELSE 0 END) AS standard, "
+        "count(CommitmentDiscountId) AS cdi, count(ListUnitPrice) AS lup "
+        "FROM usage_details_focus GROUP BY 1")
+    by_month = {(r["bs"].year, r["bs"].month): r for r in cd}
+    june = by_month.get((2024, 6), {})
+    cd_rows = expected.get(("1234567", 2024, 6), (0,))[0]
+    c.equal(f"{name}: focus BillingCurrency and ListUnitPrice set on every Cost Details row",
+            (june.get("cur"), june.get("lup")), (cd_rows, cd_rows))
+    c.check(f"{name}: focus PricingCategory Committed rows carry a CommitmentDiscountId "
+            f"({june.get('committed')}, {june.get('cdi')})",
+            june.get("committed", 0) > 0 and june.get("committed") == june.get("cdi")
+            and june.get("committed") + june.get("standard") == cd_rows)
+    c.equal(f"{name}: focus EA months have no BillingCurrency",
+            sum(r["cur"] for k, r in by_month.items() if k != (2024, 6)), 0)
 
 
 def athena_column_type(t):

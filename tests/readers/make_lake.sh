@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the reader tests' lake from the built-in simulator:
 #   enrollment 1234567 (API v2) 2024-01 and 2024-02, enrollment 7654321 (API v1) 2024-01,
-# 2,500 rows a month (3 pages); then 1234567's 2024-01 restated, so its first version sits in
-# _history/. Writes LAKE_DIR/../expected.json with the simulator's own
+# 2,500 rows a month (3 pages); 1234567's 2024-06 from the Cost Details API; 7654321's month
+# rewritten as schema version 1 (the lake mixes both versions); then 1234567's 2024-01
+# restated, so its first version sits in _history/. Writes LAKE_DIR/../expected.json with the simulator's own
 # exact totals: {"<enrollment>": {"YYYY-MM": {"rows": N, "cost_total": "…"}}}.
 # Usage: tests/readers/make_lake.sh LAKE_DIR   (binary: $EAUA_BIN, default target/debug/…)
 set -euo pipefail
@@ -36,6 +37,25 @@ archive() { "$bin" archive --base-url "http://127.0.0.1:$port" --dest "$lake" "$
 archive --enrollment 1234567 --month 2024-01 --month 2024-02 --keep-raw   # _raw/ must be ignored
 archive --enrollment 7654321 --api-version v1 --month 2024-01
 
+# A month after the EA API's retirement, from the Cost Details API (schema version 2 and
+# the new columns), into the same lake and table.
+AZURE_ACCESS_TOKEN="$EA_API_KEY" "$bin" archive --source cost-details --management-url "http://127.0.0.1:$port" \
+  --dest "$lake" --enrollment 1234567 --month 2024-06 >/dev/null
+
+# 7654321's month as the previous release wrote it: schema version 1 (no version-2 columns),
+# so the lake mixes both versions, as an upgraded lake does.
+"${EAUA_VENV:-.venv}/bin/python" - "$lake/enrollment=7654321/year=2024/month=01/usage-details.parquet" <<'PY'
+import sys, pyarrow.parquet as pq
+path = sys.argv[1]
+t = pq.read_table(path)
+keep = t.schema.names[: t.schema.names.index("extra_fields") + 1]
+meta = dict(pq.ParquetFile(path).metadata.metadata or {})
+meta[b"ea_usage_archiver.schema_version"] = b"1"
+meta.pop(b"ARROW:schema", None)
+t = t.select(keep).replace_schema_metadata(meta)
+pq.write_table(t, path, compression="zstd")
+PY
+
 # 1234567's 2024-01 restated: the first version goes to _history/ (as .parquet.prev), which no
 # reader may count: every engine must still see each month exactly once.
 kill -TERM "$sim_pid"; wait "$sim_pid" 2>/dev/null || true
@@ -52,8 +72,8 @@ ls "$lake"/_history/enrollment=1234567/year=2024/month=01/*.parquet.prev >/dev/n
 
 totals() { "$bin" sim-totals --rows-per-month "$rows" "$@"; }
 {
-  printf '{"1234567":%s,' "$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' \
-    "$(totals --enrollment 1234567 --month 2024-02)" "$(totals --enrollment 1234567 --month 2024-01 --revision 1)")"
+  printf '{"1234567":%s,' "$(python3 -c 'import json,sys; a={}; [a.update(json.loads(x)) for x in sys.argv[1:]]; print(json.dumps(a))' \
+    "$(totals --enrollment 1234567 --month 2024-02 --month 2024-06)" "$(totals --enrollment 1234567 --month 2024-01 --revision 1)")"
   printf '"7654321":%s}\n' "$(totals --enrollment 7654321 --api-version v1 --month 2024-01)"
 } >"$lake/../expected.json"
 echo "make_lake: $lake ($(find "$lake" -name '*.parquet' | wc -l) files), expected totals in $(cd "$lake/.." && pwd)/expected.json"
