@@ -45,7 +45,7 @@ async fn run_with_id(
     cancel: Cancel,
 ) -> Result<RunSummary, RunError> {
     let lake = open_lake(&cfg.dest, true)?;
-    let source = Source::new(&cfg.source).map_err(RunError::Internal)?;
+    let source = Source::new(&cfg.source).await?;
     let api_label = source.api_label(cfg.api_version);
     // Actual and amortized cost never mix in one lake: checked before anything is written.
     match crate::sink::metric::claim(&lake, cfg.metric.as_str()).await {

@@ -106,11 +106,24 @@ fn demo_command(argv: &[&str]) -> Option<Command> {
     }
 }
 
+/// The month the demo archives from the Cost Details API.
+const DEMO_COST_DETAILS_MONTH: &str = "2024-06";
+
 /// Archives `months` from a simulator serving `revision`.
 async fn demo_pull(
     dest: &str,
     months: &[&str],
     revision: u32,
+) -> Result<crate::app::RunSummary, i32> {
+    demo_pull_from(dest, months, revision, false).await
+}
+
+/// Archives `months` from the simulator's EA API, or (`cost_details`) its Cost Details API.
+async fn demo_pull_from(
+    dest: &str,
+    months: &[&str],
+    revision: u32,
+    cost_details: bool,
 ) -> Result<crate::app::RunSummary, i32> {
     let mut cfg = SimConfig::new(DEMO_KEY);
     cfg.revision = revision;
@@ -127,11 +140,14 @@ async fn demo_pull(
         DEMO_ENROLLMENT,
         "--dest",
         dest,
-        "--base-url",
-        &base_url,
         "--concurrency",
         "3",
     ];
+    if cost_details {
+        argv.extend(["--source", "cost-details", "--management-url", &base_url]);
+    } else {
+        argv.extend(["--base-url", &base_url]);
+    }
     for m in months {
         argv.extend(["--month", m]);
     }
@@ -211,10 +227,29 @@ pub(super) async fn demo(args: &DemoArgs) -> i32 {
         "--month",
         month,
     ];
-    match demo_command(&argv) {
+    let code = match demo_command(&argv) {
         Some(Command::Diff(d)) => super::versions::diff(&d).await,
         _ => exit::INTERNAL,
+    };
+    if code != exit::OK {
+        return code;
     }
+    // 3. A month after the EA API's retirement, from the Cost Details API, into the same lake.
+    let after = match demo_pull_from(&args.dest, &[DEMO_COST_DETAILS_MONTH], 0, true).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let p = &after.partitions[0];
+    outln!();
+    outln!(
+        "Archived {} from the Cost Details API (after the EA API's retirement): {}, {} rows, cost {}, {}",
+        p.month,
+        p.status,
+        p.rows,
+        p.cost_total.as_deref().unwrap_or("-"),
+        p.path.as_deref().or(p.error.as_deref()).unwrap_or("")
+    );
+    after.exit_code()
 }
 
 pub(super) fn sim_totals(args: &SimTotalsArgs) -> i32 {

@@ -78,24 +78,28 @@ impl CredentialEnv {
     }
 }
 
-/// Reads the Cost Management token from `--access-token-file` or `AZURE_ACCESS_TOKEN`.
+/// The Cost Management token from `--access-token-file` or `AZURE_ACCESS_TOKEN`; `None`: use
+/// the Azure credential chain when the run starts.
 fn load_token(
     file: Option<&std::path::PathBuf>,
     env: Option<String>,
-) -> Result<Token, ConfigError> {
+) -> Result<Option<Token>, ConfigError> {
     match file {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                bad("--access-token-file", format!("cannot read {}: {e}", path.display()))
+                bad(
+                    "--access-token-file",
+                    format!("cannot read {}: {e}", path.display()),
+                )
             })?;
-            Token::new(&text).ok_or_else(|| bad("--access-token-file", format!("{} is empty", path.display())))
+            Token::new(&text).map(Some).ok_or_else(|| {
+                bad(
+                    "--access-token-file",
+                    format!("{} is empty", path.display()),
+                )
+            })
         }
-        None => env.as_deref().and_then(Token::new).ok_or_else(|| {
-            bad(
-                "AZURE_ACCESS_TOKEN",
-                "no Cost Management token: set AZURE_ACCESS_TOKEN (e.g. from `az account get-access-token --resource https://management.azure.com/ --query accessToken -o tsv`) or pass --access-token-file PATH",
-            )
-        }),
+        None => Ok(env.as_deref().and_then(Token::new)),
     }
 }
 

@@ -37,7 +37,9 @@ pub(crate) enum MetricError {
 }
 
 fn path(lake: &Lake) -> Path {
-    LAKE_FILE.split('/').fold(lake.prefix.clone(), |p, part| p.join(part))
+    LAKE_FILE
+        .split('/')
+        .fold(lake.prefix.clone(), |p, part| p.join(part))
 }
 
 async fn read(lake: &Lake) -> Result<Option<String>, SinkError> {

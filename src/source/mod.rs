@@ -3,6 +3,7 @@
 //! knows nothing of rows, schemas or storage.
 
 pub(crate) mod cost_details;
+pub(crate) mod credentials;
 pub(crate) mod csv_frame;
 pub(crate) mod endpoint;
 pub(crate) mod http;
@@ -150,6 +151,12 @@ pub(crate) enum SourceError {
         /// What was wrong.
         reason: String,
     },
+    /// No Cost Management token could be had.
+    #[error("{reason}")]
+    Credential {
+        /// Which credentials were tried, and why each failed (no secret).
+        reason: String,
+    },
     /// A Cost Details report could not be made or read: the API's status and message.
     #[error("the Cost Details report ({url}) did not complete: {status}: {message}")]
     Report {
@@ -184,7 +191,10 @@ pub(crate) enum SourceError {
 impl SourceError {
     /// Whether the error is the server refusing the key.
     pub(crate) fn is_auth(&self) -> bool {
-        matches!(self, SourceError::Auth { .. })
+        matches!(
+            self,
+            SourceError::Auth { .. } | SourceError::Credential { .. }
+        )
     }
 
     /// Whether the error is about the data received rather than the transport.

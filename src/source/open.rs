@@ -21,8 +21,8 @@ pub(crate) enum SourceSpec {
     },
     /// The Cost Management Cost Details API.
     CostDetails {
-        /// The bearer token.
-        token: Token,
+        /// The bearer token, when given; else the Azure credential chain's.
+        token: Option<Token>,
         /// Its settings.
         settings: CostDetailsSettings,
     },
@@ -70,13 +70,20 @@ pub(crate) struct Pages {
 
 impl Source {
     /// Builds the source: the HTTP client for an API, nothing for a replay.
-    pub(crate) fn new(spec: &SourceSpec) -> Result<Self, String> {
+    pub(crate) async fn new(spec: &SourceSpec) -> Result<Self, SourceError> {
+        let internal = |reason: String| SourceError::Credential { reason };
         Ok(match spec {
-            SourceSpec::EaApi { key, http } => {
-                Source::EaApi(Arc::new(HttpSource::new(key, http.clone())?))
-            }
+            SourceSpec::EaApi { key, http } => Source::EaApi(Arc::new(
+                HttpSource::new(key, http.clone()).map_err(internal)?,
+            )),
             SourceSpec::CostDetails { token, settings } => {
-                Source::CostDetails(Arc::new(CostDetailsSource::new(token, settings.clone())?))
+                let token = match token {
+                    Some(t) => t.clone(),
+                    None => super::credentials::from_chain().await?,
+                };
+                Source::CostDetails(Arc::new(
+                    CostDetailsSource::new(&token, settings.clone()).map_err(internal)?,
+                ))
             }
             SourceSpec::Replay { dir } => Source::Replay(dir.clone()),
         })

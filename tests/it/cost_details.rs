@@ -379,26 +379,42 @@ async fn a_plain_http_management_url_to_another_host_is_refused() {
         "{}",
         stderr(&out)
     );
-    let out = tokio::process::Command::new(bin())
-        .args([
-            "archive",
-            "--source",
-            "cost-details",
-            "--enrollment",
-            ENROLLMENT,
-            "--month",
-            MONTH,
-            "--dest",
-            dest,
-        ])
-        .env_remove("AZURE_ACCESS_TOKEN")
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // No token and no credential of the Azure chain (none configured here, no `az`): exit 3,
+    // naming what was tried and how to give a token.
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.args([
+        "archive",
+        "--source",
+        "cost-details",
+        "--enrollment",
+        ENROLLMENT,
+    ])
+    .args([
+        "--month",
+        MONTH,
+        "--dest",
+        dest,
+        "--management-url",
+        "http://127.0.0.1:9",
+    ]);
+    for (k, _) in
+        std::env::vars().filter(|(k, _)| k.starts_with("AZURE_") || k == "IDENTITY_ENDPOINT")
+    {
+        cmd.env_remove(k);
+    }
+    let started = std::time::Instant::now();
+    let out = cmd.env("PATH", "/nonexistent").output().await.unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("AZURE_ACCESS_TOKEN"),
-        "{}",
-        stderr(&out)
+        err.contains("AZURE_ACCESS_TOKEN")
+            && err.contains("managed identity")
+            && err.contains("Azure CLI"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
     );
 }
