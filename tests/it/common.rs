@@ -208,9 +208,23 @@ pub fn pairs(v: &[(&str, Option<&str>)]) -> Option<Vec<(String, Option<String>)>
 pub fn lake_files(dir: &Path) -> Vec<String> {
     let (leases, rest): (Vec<String>, Vec<String>) = files_below(dir)
         .into_iter()
+        .filter(|f| !is_lake_record(f, || std::fs::read(dir.join(f)).unwrap()))
         .partition(|f| f.starts_with("_leases/"));
     assert_released(&leases, |f| std::fs::read(dir.join(f)).unwrap());
     rest
+}
+
+/// Whether `f` is the lake's metric record (`_lake/lake.json`), checked to hold a metric.
+pub fn is_lake_record(f: &str, read: impl FnOnce() -> Vec<u8>) -> bool {
+    if f != "_lake/lake.json" {
+        return false;
+    }
+    let rec: serde_json::Value = serde_json::from_slice(&read()).unwrap();
+    assert!(
+        matches!(rec["metric"].as_str(), Some("actual" | "amortized")),
+        "{rec}"
+    );
+    true
 }
 
 /// Checks lease terms: one per month folder, and released.

@@ -85,7 +85,9 @@ async fn sigkill_mid_upload_then_rerun_leaves_one_correct_copy() {
     );
     let visible: Vec<String> = files_below(lake.path())
         .into_iter()
-        .filter(|f| !f.starts_with("_staging/") && !f.starts_with("_leases/"))
+        .filter(|f| {
+            !f.starts_with("_staging/") && !f.starts_with("_leases/") && !f.starts_with("_lake/")
+        })
         .collect();
     assert_eq!(
         visible,
