@@ -94,6 +94,8 @@ pub(super) struct SimState {
     pub(super) cost_details: CostDetailsState,
     /// The "blob storage" listener's address.
     pub(super) blob_addr: SocketAddr,
+    /// Per EA page served: whether it was gzipped, and its bytes on the wire.
+    pub(super) page_bytes: Arc<Mutex<Vec<(bool, u64)>>>,
 }
 
 /// A running simulator.
@@ -105,6 +107,7 @@ pub struct SimHandle {
     shutdown: Option<oneshot::Sender<()>>,
     join: tokio::task::JoinHandle<()>,
     blob_requests: Arc<Mutex<Vec<BlobRequest>>>,
+    page_bytes: Arc<Mutex<Vec<(bool, u64)>>>,
 }
 
 impl SimHandle {
@@ -116,6 +119,11 @@ impl SimHandle {
     /// Every blob request so far, in order.
     pub fn blob_requests(&self) -> Vec<BlobRequest> {
         self.blob_requests.lock().expect("lock").clone()
+    }
+
+    /// Per EA page served so far: whether it was gzipped, and its bytes on the wire.
+    pub fn page_bytes(&self) -> Vec<(bool, u64)> {
+        self.page_bytes.lock().expect("lock").clone()
     }
 
     /// Stops the server and waits for it.
@@ -143,7 +151,9 @@ pub async fn start(addr: SocketAddr, cfg: SimConfig) -> std::io::Result<SimHandl
         fired: Mutex::new(HashMap::new()),
         cost_details: CostDetailsState::default(),
         blob_addr,
+        page_bytes: Arc::default(),
     });
+    let page_bytes = state.page_bytes.clone();
     let blob_requests = state.cost_details.blob_requests.clone();
     let blobs = Router::new()
         .route("/reports/{id}/{part}", get(cost_details::blob))
@@ -195,6 +205,7 @@ pub async fn start(addr: SocketAddr, cfg: SimConfig) -> std::io::Result<SimHandl
         shutdown: Some(tx),
         join,
         blob_requests,
+        page_bytes,
     })
 }
 
@@ -371,7 +382,24 @@ async fn serve(
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let body = pages::finish(&request, rendered);
-    (
+    // Compressed when the client asks for it, as the API's front end does.
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let body: Vec<u8> = if gzip {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(body.as_bytes()).expect("in memory");
+        gz.finish().expect("in memory")
+    } else {
+        body.into_bytes()
+    };
+    st.page_bytes
+        .lock()
+        .expect("lock")
+        .push((gzip, body.len() as u64));
+    let mut resp = (
         StatusCode::OK,
         [
             (
@@ -382,7 +410,12 @@ async fn serve(
         ],
         body,
     )
-        .into_response()
+        .into_response();
+    if gzip {
+        resp.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    resp
 }
 
 /// The response of a `status=` fault for `page`, when one fires.

@@ -289,3 +289,36 @@ async fn skip_unchanged_under_both_etag_readings() {
         sim.stop().await;
     }
 }
+
+/// Pages are asked for gzip-compressed and decoded as they come: far fewer bytes on the wire,
+/// the same rows.
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_travel_gzip_compressed() {
+    let sim = start_sim(Some(3000), &[]).await;
+    let lake = tempfile::tempdir().unwrap();
+    let (url, dest) = (sim.base_url(), lake.path().to_str().unwrap().to_string());
+    let out = archive(&args(&url, &dest, &["--month", "2024-05"]), Some(KEY)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let wire = sim.page_bytes();
+    assert_eq!(wire.len(), 3);
+    assert!(wire.iter().all(|(gzip, _)| *gzip), "{wire:?}");
+    // The same page without compression, for comparison.
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let page1 = plain
+        .get(format!(
+            "{url}/v2/enrollments/{ENROLLMENT}/billingPeriods/202405/usagedetails"
+        ))
+        .header("authorization", format!("bearer {KEY}"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (gz1, plain1) = (wire[0].1, page1.len() as u64);
+    eprintln!("page 1 of 1,000 rows: {plain1} bytes plain, {gz1} bytes gzip");
+    assert!(gz1 * 4 < plain1, "{gz1} vs {plain1}");
+    let rb = read_partition(&data_file(lake.path(), 2024, 5));
+    assert_eq!(rb.batch.num_rows(), 3000);
+    sim.stop().await;
+}
