@@ -22,6 +22,7 @@
 #      user+sys CPU, peak RSS from wait4):
 #        archiver  ea-usage-archiver archive --from-dir PAGES --enrollment 1234567 --month 2017-04
 #        duckdb    scripts/bench_duckdb.py   (same conversion in DuckDB, 2 threads)
+#        duckdb_plain scripts/bench_duckdb_plain.py (plain read_json + unnest, costs DOUBLE)
 #        pyarrow   scripts/bench_pyarrow.py  (same conversion with pyarrow, 2 threads)
 #        floor     ea-usage-archiver bench-parse --from-dir PAGES   (skipped if the binary lacks it)
 #      every run must exit 0 and report N rows; after round 1 DuckDB's and pyarrow's Parquet
@@ -118,7 +119,7 @@ else
     bin="$(cargo metadata --format-version 1 --no-deps | "$py" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/ea-usage-archiver"
 fi
 [[ -x "$bin" ]] || { echo "bench: no archiver binary at $bin" >&2; exit 1; }
-tools=(archiver duckdb pyarrow)
+tools=(archiver duckdb duckdb_plain pyarrow)
 floor_skipped=""
 if "$bin" bench-parse --help >/dev/null 2>&1; then
     tools+=(floor)
@@ -152,6 +153,7 @@ run_tool() {
     case "$tool" in
         archiver) cmd=("$bin" archive --from-dir "$pages" --enrollment "$enrollment" --month "$month" --dest "$dest") ;;
         duckdb) mkdir -p "$dest"; cmd=("$py" scripts/bench_duckdb.py --from-dir "$pages" --out "$dest/out.parquet" --enrollment "$enrollment" --threads 2) ;;
+        duckdb_plain) mkdir -p "$dest"; cmd=("$py" scripts/bench_duckdb_plain.py --from-dir "$pages" --out "$dest/out.parquet" --threads 2) ;;
         pyarrow) mkdir -p "$dest"; cmd=("$py" scripts/bench_pyarrow.py --from-dir "$pages" --out "$dest/out.parquet" --enrollment "$enrollment" --threads 2) ;;
         floor) cmd=("$bin" bench-parse --from-dir "$pages") ;;
     esac
@@ -179,6 +181,10 @@ for ((r = 1; r <= runs; r++)); do
         for tool in duckdb pyarrow; do
             "$py" scripts/bench_compare.py "$(archiver_parquet "$out/archiver")" "$out/$tool/out.parquet" --label "$tool"
         done
+    fi
+    if ((r == 1)); then
+        echo "== output sizes (round 1)"
+        "$py" scripts/bench_sizes.py "$(archiver_parquet "$out/archiver")" "$out/duckdb/out.parquet" "$out/duckdb_plain/out.parquet" "$out/pyarrow/out.parquet" | tee "$cache/sizes-$rows.txt"
     fi
     rm -rf "${tools[@]/#/$out/}"
 done

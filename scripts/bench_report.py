@@ -25,6 +25,7 @@ from pathlib import Path
 TOOLS = [  # (key, label)
     ("archiver", "ea-usage-archiver archive --from-dir"),
     ("duckdb", "DuckDB (Python, 2 threads)"),
+    ("duckdb_plain", "DuckDB plain read_json + unnest, costs DOUBLE (2 threads)"),
     ("pyarrow", "pyarrow (2 threads)"),
     ("floor", "typed-parse floor (bench-parse, 1 thread)"),
 ]
@@ -113,12 +114,13 @@ def table(runs, rows, info):
         lines.append(f"| {label} | {m['runs']} | {fmt(m['wall_s'])} ({fmt(m['wall_min_s'])}–{fmt(m['wall_max_s'])}) "
                      f"| {fmt(m['cpu_s'])} | {fmt(m['max_rss_mib'], 1)} | {fmt(m['rows_per_s'], 0)} | {fmt(ratio)} |")
     notes = []
-    for key, name in (("duckdb", "DuckDB"), ("pyarrow", "pyarrow"), ("floor", "the typed-parse floor")):
+    for key, name in (("duckdb", "DuckDB"), ("duckdb_plain", "DuckDB plain"), ("pyarrow", "pyarrow"),
+                      ("floor", "the typed-parse floor")):
         if arch and key in med:
             r = arch / med[key]["wall_s"]
             how = f"{1 / r:.2f}x faster" if r < 1 else f"{r:.2f}x slower"
             notes.append(f"- archiver wall / {name} wall = {r:.3f} (the archiver is {how})")
-    for key, name in (("duckdb", "DuckDB"), ("pyarrow", "pyarrow")):
+    for key, name in (("duckdb", "DuckDB"), ("duckdb_plain", "DuckDB plain"), ("pyarrow", "pyarrow")):
         if "startup_s" in med.get(key, {}):
             notes.append(f"- {name}'s wall includes ~{med[key]['startup_s']:.2f} s of Python start-up and imports")
     return med, lines, notes

@@ -52,12 +52,15 @@ impl Default for SizeHints {
 
 impl SizeHints {
     /// Bytes to reserve for `seen` bytes last time: an eighth more; `floor` before any page.
+    /// (A hint holds the bytes plus one, so that a column seen empty, all NULL on the last
+    /// page as most version-2 columns are for EA rows, reserves next to nothing.)
     fn reserve(seen: &AtomicUsize, floor: usize) -> usize {
-        let seen = seen.load(Ordering::Relaxed);
-        if seen == 0 {
-            floor
-        } else {
-            seen + seen / 8 + 64
+        match seen.load(Ordering::Relaxed) {
+            0 => floor,
+            n => {
+                let seen = n - 1;
+                seen + seen / 8 + 64
+            }
         }
     }
 }
@@ -99,23 +102,27 @@ impl ColumnBuilder {
     /// Records the text bytes held, for the next page's builders.
     fn remember(&mut self, text: &AtomicUsize, map_values: &AtomicUsize) {
         match self {
-            ColumnBuilder::Utf8(b) => text.store(b.values_slice().len(), Ordering::Relaxed),
+            ColumnBuilder::Utf8(b) => text.store(b.values_slice().len() + 1, Ordering::Relaxed),
             ColumnBuilder::Map(b) => {
-                text.store(b.keys().values_slice().len(), Ordering::Relaxed);
-                map_values.store(b.values().values_slice().len(), Ordering::Relaxed);
+                text.store(b.keys().values_slice().len() + 1, Ordering::Relaxed);
+                map_values.store(b.values().values_slice().len() + 1, Ordering::Relaxed);
             }
             _ => {}
         }
     }
 
-    fn append_null(&mut self) {
+    fn append_nulls(&mut self, n: usize) {
         match self {
-            ColumnBuilder::Int64(b) => b.append_null(),
-            ColumnBuilder::Utf8(b) => b.append_null(),
-            ColumnBuilder::Decimal(b) => b.append_null(),
-            ColumnBuilder::Date(b) => b.append_null(),
-            ColumnBuilder::Bool(b) => b.append_null(),
-            ColumnBuilder::Map(b) => b.append(false).expect("map append"),
+            ColumnBuilder::Int64(b) => b.append_nulls(n),
+            ColumnBuilder::Utf8(b) => b.append_nulls(n),
+            ColumnBuilder::Decimal(b) => b.append_nulls(n),
+            ColumnBuilder::Date(b) => b.append_nulls(n),
+            ColumnBuilder::Bool(b) => b.append_nulls(n),
+            ColumnBuilder::Map(b) => {
+                for _ in 0..n {
+                    b.append(false).expect("map append");
+                }
+            }
         }
     }
 
@@ -143,6 +150,10 @@ pub(crate) struct UsageBatchBuilder {
     /// Bit `i` set when column `i` has a value for the current row.
     seen: u128,
     rows: usize,
+    /// Values (nulls included) each column holds: a column is filled with nulls up to the
+    /// current row only when it gets a value, or at `finish`. So a row costs nothing in the
+    /// columns it lacks, and a column no row fills costs one bulk append per batch.
+    lens: [usize; NUM_COLUMNS],
 }
 
 const _: () = assert!(
@@ -179,6 +190,7 @@ impl UsageBatchBuilder {
             hints,
             seen: 0,
             rows: 0,
+            lens: [0; NUM_COLUMNS],
         }
     }
 
@@ -187,9 +199,16 @@ impl UsageBatchBuilder {
         self.seen & (1u128 << col) != 0
     }
 
+    /// Records that `col` gets a value in this row, after the nulls of the rows it missed.
+    #[inline]
     fn mark(&mut self, col: usize) {
         debug_assert!(!self.has_value(col), "column {col} appended twice in a row");
         self.seen |= 1u128 << col;
+        let missed = self.rows - self.lens[col];
+        if missed > 0 {
+            self.columns[col].append_nulls(missed);
+        }
+        self.lens[col] = self.rows + 1;
     }
 
     /// Appends an Int64 value (or null) to column `col`.
@@ -258,13 +277,8 @@ impl UsageBatchBuilder {
         }
     }
 
-    /// Ends the current row: every column without a value gets a null.
+    /// Ends the current row: every column without a value is null in it (filled lazily).
     pub(crate) fn end_row(&mut self) {
-        for col in 0..NUM_COLUMNS {
-            if self.seen & (1u128 << col) == 0 {
-                self.columns[col].append_null();
-            }
-        }
         self.seen = 0;
         self.rows += 1;
     }
@@ -272,6 +286,12 @@ impl UsageBatchBuilder {
     /// Finishes the batch and resets the builder for reuse.
     pub(crate) fn finish(&mut self) -> RecordBatch {
         debug_assert_eq!(self.seen, 0, "finish in the middle of a row");
+        for (col, len) in self.lens.iter_mut().enumerate() {
+            if *len < self.rows {
+                self.columns[col].append_nulls(self.rows - *len);
+            }
+            *len = 0;
+        }
         if let Some(h) = &self.hints {
             for (i, c) in self.columns.iter_mut().enumerate() {
                 c.remember(&h.text[i], &h.map_values[i]);
@@ -305,9 +325,15 @@ mod tests {
             b.finish()
         };
         let first = page(&hints);
-        assert_eq!(hints.text[name].load(Ordering::Relaxed), 30_000);
-        assert_eq!(hints.text[TAGS].load(Ordering::Relaxed), 100);
-        assert_eq!(hints.map_values[TAGS].load(Ordering::Relaxed), 5_000);
+        // Bytes plus one (0 means "not seen yet").
+        assert_eq!(hints.text[name].load(Ordering::Relaxed), 30_001);
+        assert_eq!(hints.text[TAGS].load(Ordering::Relaxed), 101);
+        assert_eq!(hints.map_values[TAGS].load(Ordering::Relaxed), 5_001);
+        // A column no row filled was seen empty: it reserves next to nothing next time.
+        assert_eq!(
+            hints.text[index_of("billing_currency")].load(Ordering::Relaxed),
+            1
+        );
         let second = page(&hints);
         // Same values; the second page reserved its text up front instead of doubling to it.
         assert_eq!(first, second);
