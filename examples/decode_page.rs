@@ -5,8 +5,10 @@
 //! cargo run --example decode_page -- /tmp/pages/page-00001.json
 //! ```
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::Decimal128Type;
+use arrow_array::Array;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Decimal128Type;
 use ea_usage_archiver::decode::decode_page;
 use ea_usage_archiver::money::format_scaled;
 

@@ -11,6 +11,7 @@ use crate::cli::Cli;
 pub fn main() -> ExitCode {
     crate::alloc_tuning::tune(); // before any thread starts
     let cli = Cli::parse();
+    crate::tls::install_crypto_provider();
     crate::logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -60,6 +60,7 @@ pub mod sim;
 pub(crate) mod sink;
 pub(crate) mod source;
 pub(crate) mod text;
+pub mod tls;
 pub(crate) mod verify;
 pub(crate) mod versions;
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 
 /// Version of the lake schema, written into every file's metadata. Version 2 keeps every column
 /// of version 1 as it was (the same names, types and order) and adds nullable columns after them,

@@ -8,12 +8,14 @@ pub(crate) mod months;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, MapBuilder,
-    MapFieldNames, StringBuilder,
+use arrow_array::ArrayRef;
+
+use arrow_array::RecordBatch;
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, MapBuilder, MapFieldNames,
+    StringBuilder,
 };
-use arrow::datatypes::SchemaRef;
-use arrow::record_batch::RecordBatch;
+use arrow_schema::SchemaRef;
 
 use crate::schema::{
     self, DECIMAL_PRECISION, DECIMAL_SCALE, EXTRA_FIELDS, Kind, NUM_COLUMNS, arrow_schema,
@@ -339,7 +341,7 @@ mod tests {
         assert_eq!(first, second);
         assert!(second.get_array_memory_size() < first.get_array_memory_size());
     }
-    use arrow::array::{Array, Decimal128Array, MapArray, StringArray};
+    use arrow_array::{Array, Decimal128Array, MapArray, StringArray};
 
     #[test]
     fn rows_fill_missing_columns_with_nulls() {

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::Date32Type;
-use arrow::record_batch::RecordBatch;
+use arrow_array::Array;
+
+use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Date32Type;
 use chrono::{Datelike, NaiveDate};
 
 use crate::schema::USAGE_DATE;

@@ -151,8 +151,9 @@ fn trim_line_end(line: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
     use crate::schema::{COST, EXTRA_FIELDS, TAGS, USAGE_DATE, index_of};
-    use arrow::array::{Array, AsArray};
-    use arrow::datatypes::{Date32Type, Decimal128Type};
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Decimal128Type};
 
     const E18: i128 = 1_000_000_000_000_000_000;
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
+use arrow_array::RecordBatch;
 
 use super::fields::FieldLookup;
 use super::row::{RowSink, read_rows};
@@ -72,8 +72,9 @@ pub(crate) fn decode_page_sized(
 mod tests {
     use super::*;
     use crate::schema::{COST, EXTRA_FIELDS, TAGS, USAGE_DATE, index_of};
-    use arrow::array::{Array, AsArray};
-    use arrow::datatypes::{Date32Type, Decimal128Type, Int64Type};
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Decimal128Type, Int64Type};
 
     fn extra(batch: &RecordBatch, row: usize) -> Vec<(String, String)> {
         let m = batch.column(EXTRA_FIELDS).as_map();

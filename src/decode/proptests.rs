@@ -1,8 +1,10 @@
 //! Property tests of the pure decoders: for any input they never panic and never lose a row;
 //! a value lands in its column or verbatim in `extra_fields`.
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::Decimal128Type;
+use arrow_array::Array;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Decimal128Type;
 use proptest::prelude::*;
 
 use super::date::parse_usage_date;

@@ -95,6 +95,7 @@ pub(crate) fn open_lake(dest: &Dest, create: bool) -> Result<Lake, SinkError> {
         }
         Dest::Remote(u) => (u.clone(), None),
     };
+    crate::tls::install_crypto_provider();
     let (store, prefix) =
         object_store::parse_url_opts(&url, store_env()).map_err(|e| bad(e.to_string()))?;
     let mut shown = url.clone();

@@ -6,7 +6,7 @@
 //! to `_staging/…` and is renamed into place. A failure aborts the upload, so the previous
 //! object stays untouched and no parts or staged files are left behind.
 
-use arrow::record_batch::RecordBatch;
+use arrow_array::RecordBatch;
 use bytes::Bytes;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;

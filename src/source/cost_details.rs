@@ -169,6 +169,7 @@ impl CostDetailsSource {
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.0))
             .map_err(|_| "the access token contains characters not allowed in an HTTP header")?;
         auth.set_sensitive(true);
+        crate::tls::install_crypto_provider();
         let build = || {
             reqwest::Client::builder()
                 .timeout(settings.request_timeout)

@@ -29,6 +29,7 @@ pub(crate) async fn from_chain() -> Result<Token, SourceError> {
     use std::sync::Arc;
     use std::time::Duration;
 
+    crate::tls::install_crypto_provider();
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let mut tried: Vec<String> = Vec::new();
     let mut chain: Vec<(&str, Arc<dyn TokenCredential>, Duration)> = Vec::new();

@@ -56,6 +56,7 @@ impl HttpSource {
                 "the API key contains characters not allowed in an HTTP header".to_string()
             })?;
         auth.set_sensitive(true);
+        crate::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(settings.request_timeout)
             .connect_timeout(settings.request_timeout.min(Duration::from_secs(30)))

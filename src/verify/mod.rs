@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use arrow::array::AsArray;
-use arrow::datatypes::{DataType, Date32Type, Decimal128Type};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Decimal128Type};
+use arrow_schema::DataType;
 use futures::TryStreamExt;
 use object_store::ObjectMeta;
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};

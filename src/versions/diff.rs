@@ -4,15 +4,17 @@
 
 use std::collections::HashMap;
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::Decimal128Type;
-use arrow::record_batch::RecordBatch;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
+use arrow_array::Array;
+
+use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Decimal128Type;
 use futures::TryStreamExt;
 use object_store::path::Path;
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use serde::Serialize;
 
+use super::cell_text::CellText;
 use crate::money::format_scaled;
 use crate::schema::{COLUMNS, Kind};
 use crate::sink::Lake;
@@ -50,15 +52,12 @@ pub(crate) fn ungroupable(column: &str) -> Option<String> {
 impl Groups {
     /// Adds a batch holding (at least) the `by` columns and `cost`.
     pub(crate) fn add(&mut self, batch: &RecordBatch, by: &[String]) -> Result<(), String> {
-        let options = FormatOptions::default();
         let mut columns = Vec::with_capacity(by.len());
         for name in by {
             let array = batch
                 .column_by_name(name)
                 .ok_or_else(|| format!("the file has no column {name:?}"))?;
-            let fmt =
-                ArrayFormatter::try_new(array.as_ref(), &options).map_err(|e| e.to_string())?;
-            columns.push((array.clone(), fmt));
+            columns.push(CellText::new(array.as_ref()).map_err(|e| format!("{name}: {e}"))?);
         }
         let cost = batch
             .column_by_name("cost")
@@ -66,10 +65,7 @@ impl Groups {
             .as_primitive_opt::<Decimal128Type>()
             .ok_or("the `cost` column is not a decimal")?;
         for row in 0..batch.num_rows() {
-            let key: Vec<Option<String>> = columns
-                .iter()
-                .map(|(a, f)| a.is_valid(row).then(|| f.value(row).to_string()))
-                .collect();
+            let key: Vec<Option<String>> = columns.iter().map(|c| c.value(row)).collect();
             let c = if cost.is_valid(row) {
                 cost.value(row)
             } else {
@@ -232,22 +228,21 @@ fn with_missing_as_null(
     if present.len() == by.len() {
         return Ok(batch.clone());
     }
-    let mut fields: Vec<arrow::datatypes::FieldRef> =
-        batch.schema().fields().iter().cloned().collect();
+    let mut fields: Vec<arrow_schema::FieldRef> = batch.schema().fields().iter().cloned().collect();
     let mut columns = batch.columns().to_vec();
     for name in by.iter().filter(|c| !present.contains(c)) {
-        fields.push(std::sync::Arc::new(arrow::datatypes::Field::new(
+        fields.push(std::sync::Arc::new(arrow_schema::Field::new(
             name,
-            arrow::datatypes::DataType::Utf8,
+            arrow_schema::DataType::Utf8,
             true,
         )));
-        columns.push(arrow::array::new_null_array(
-            &arrow::datatypes::DataType::Utf8,
+        columns.push(arrow_array::new_null_array(
+            &arrow_schema::DataType::Utf8,
             batch.num_rows(),
         ));
     }
     RecordBatch::try_new(
-        std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
+        std::sync::Arc::new(arrow_schema::Schema::new(fields)),
         columns,
     )
     .map_err(|e| e.to_string())

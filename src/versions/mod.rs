@@ -1,6 +1,7 @@
 //! The versions of a month: the current object and the replaced ones kept in `_history/`, as
 //! `history` lists them, `diff` compares them and `restore` brings one back.
 
+mod cell_text;
 pub(crate) mod diff;
 pub(crate) mod restore;
 

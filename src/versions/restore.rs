@@ -110,7 +110,7 @@ async fn restore_held(
             rows += batch.num_rows() as u64;
             if let Some(cost) = batch
                 .column_by_name("cost")
-                .and_then(|c| c.as_any().downcast_ref::<arrow::array::Decimal128Array>())
+                .and_then(|c| c.as_any().downcast_ref::<arrow_array::Decimal128Array>())
             {
                 for v in cost.iter().flatten() {
                     total = total

@@ -1,8 +1,10 @@
 //! End-to-end archiving onto local disk: exact values, tags forms, extra fields, v1 and v2,
 //! re-runs, ranges and the current period.
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{Date32Type, Decimal128Type, Int64Type};
+use arrow_array::Array;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Decimal128Type, Int64Type};
 use chrono::{Datelike, NaiveDate, Utc};
 use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::money::format_scaled;

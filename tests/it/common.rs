@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::compute::concat_batches;
-use arrow::datatypes::{Decimal128Type, SchemaRef};
+use arrow_array::{Array, RecordBatch};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Decimal128Type;
+use arrow_schema::SchemaRef;
+use arrow_select::concat::concat_batches;
 use ea_usage_archiver::schema::arrow_schema;
 use ea_usage_archiver::sim::{self, SimConfig, SimHandle};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;

@@ -2,7 +2,9 @@
 //! metric and column generation, several (gzip) blobs, empty and failed reports, throttling,
 //! a refused token, a lake's metric, and no token on any blob request or in any output.
 
-use arrow::array::{Array, AsArray};
+use arrow_array::Array;
+
+use arrow_array::cast::AsArray;
 
 use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::money::format_scaled;
@@ -157,7 +159,7 @@ async fn each_metric_and_generation_archives_exactly_and_no_token_reaches_a_blob
     }
 }
 
-fn col_nulls(b: &arrow::array::RecordBatch, col: &str) -> usize {
+fn col_nulls(b: &arrow_array::RecordBatch, col: &str) -> usize {
     b.column_by_name(col).unwrap().null_count()
 }
 

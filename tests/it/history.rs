@@ -5,8 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::Decimal128Type;
+use arrow_array::Array;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Decimal128Type;
 use ea_usage_archiver::ApiVersion;
 use ea_usage_archiver::money::format_scaled;
 use ea_usage_archiver::sim::{self, SimConfig};

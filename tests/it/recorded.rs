@@ -5,8 +5,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{Date32Type, Decimal128Type, Int64Type};
+use arrow_array::Array;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Decimal128Type, Int64Type};
 use chrono::NaiveDate;
 
 use crate::common::*;
@@ -24,7 +26,7 @@ fn day(y: i32, m: u32, d: u32) -> i32 {
         .num_days() as i32
 }
 
-fn decimals(b: &arrow::array::RecordBatch, col: &str) -> Vec<Option<i128>> {
+fn decimals(b: &arrow_array::RecordBatch, col: &str) -> Vec<Option<i128>> {
     let a = b
         .column_by_name(col)
         .unwrap()
@@ -34,7 +36,7 @@ fn decimals(b: &arrow::array::RecordBatch, col: &str) -> Vec<Option<i128>> {
         .collect()
 }
 
-fn dates(b: &arrow::array::RecordBatch) -> Vec<i32> {
+fn dates(b: &arrow_array::RecordBatch) -> Vec<i32> {
     let a = b
         .column_by_name("usage_date")
         .unwrap()

@@ -1,6 +1,6 @@
 //! `--keep-raw` stores every page losslessly; `--from-dir` replays them into the same month.
 
-use arrow::array::Array;
+use arrow_array::Array;
 
 use crate::common::*;
 

@@ -155,8 +155,8 @@ async fn skip_unchanged_keeps_a_month_whose_etag_did_not_change() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_whose_cost_is_not_a_decimal_is_unreadable_not_a_crash() {
-    use arrow::array::{Float64Array, RecordBatch};
-    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow_array::{Float64Array, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
     let lake = tempfile::tempdir().unwrap();
     let dest = lake.path().to_str().unwrap().to_string();
     let file = data_file(lake.path(), 2024, 1);
