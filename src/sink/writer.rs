@@ -120,6 +120,13 @@ const NO_STATISTICS: [&[&str]; 11] = [
 /// nearly the whole range and prune nothing that row-group statistics do not (BENCHMARKS.md).
 const STATISTICS: EnabledStatistics = EnabledStatistics::Chunk;
 
+/// Data pages end at parquet-rs's size limit (1 MiB) only, not also every 20,000 rows (its
+/// default): a page per ~20,000 rows restarted zstd and the RLE runs of every column seven times
+/// per row group. Without it the month is 0.87 MB (2.5%) smaller, the map columns alone 0.6 MB,
+/// and encoding is a little faster (BENCHMARKS.md, "Output size"). With no page index written,
+/// page boundaries are invisible to readers.
+const PAGE_ROWS: usize = usize::MAX;
+
 fn writer_properties(settings: &WriteSettings) -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
@@ -128,6 +135,7 @@ fn writer_properties(settings: &WriteSettings) -> WriterProperties {
         ))
         .set_statistics_enabled(STATISTICS)
         .set_offset_index_disabled(true)
+        .set_data_page_row_count_limit(PAGE_ROWS)
         .set_max_row_group_row_count(Some(settings.row_group_rows))
         .set_created_by(concat!("ea-usage-archiver ", env!("CARGO_PKG_VERSION")).to_string());
     for column in NO_DICTIONARY {
@@ -316,6 +324,7 @@ mod tests {
             .expect("schema converts");
         let leaves: Vec<ColumnPath> = schema.columns().iter().map(|c| c.path().clone()).collect();
         let props = writer_properties(&WriteSettings::default());
+        assert_eq!(props.data_page_row_count_limit(), usize::MAX);
         for column in NO_DICTIONARY {
             let path = ColumnPath::from(column);
             assert!(leaves.contains(&path), "{column} is not a leaf column");

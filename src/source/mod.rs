@@ -7,6 +7,7 @@ pub(crate) mod credentials;
 pub(crate) mod csv_frame;
 pub(crate) mod endpoint;
 pub(crate) mod http;
+mod mapped;
 pub(crate) mod open;
 pub(crate) mod paging;
 pub(crate) mod replay;

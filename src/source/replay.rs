@@ -143,6 +143,11 @@ pub(crate) fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Byte
             })?;
     } else {
         let len = file.metadata().map_or(0, |m| m.len() as usize);
+        // Mapped, not copied (`mapped`); read the ordinary way if the system will not map it.
+        if let Some(mapped) = super::mapped::MappedFile::map(&file, len) {
+            pool.give_back(buf);
+            return Ok(Bytes::from_owner(mapped));
+        }
         buf.reserve(len.saturating_add(1));
         (&file).read_to_end(&mut buf).map_err(|e| err(e.into()))?;
     }
