@@ -6,8 +6,9 @@
 # Replays the 1,000,000-row pages of scripts/bench.sh (.cache/bench/pages-1000000, generated
 # here with ../shared/bench/gen_usage_pages.py when missing) as one month, and the same pages
 # N times over (default 10: 10,000,000 rows in 10,000 pages) as another month. The big month
-# is a directory of symbolic links, so it costs no disk; replay reads files in name order and
-# does not check nextLink chains, so it is one 10M-row month to the archiver.
+# is a directory of symbolic links, so it costs no disk; replay reads files in name order, and
+# the last page of each copy but the final one is a copy (chained-last.page, not a page name
+# itself) that carries a nextLink, so the chain check sees one 10M-row month.
 # K rounds (default 5) alternate the two months; each run is measured by
 # scripts/bench_measure.py (peak RSS from wait4, wall, CPU). Prints the medians and the ratio
 # (target: the big month within 10% of the small one), also written to
@@ -51,8 +52,19 @@ if [[ ! -d "$big" ]] || (($(find "$big" -name 'page-*.json' | wc -l) != want)); 
     rm -rf "$big" "$big.tmp"
     mkdir -p "$big.tmp"
     abs=$(cd "$small" && pwd)
+    # Replay checks the nextLink chain: every page but the month's last must have one. The last
+    # page of each copy but the final one is therefore a copy of it that carries a nextLink.
+    last="${files[${#files[@]} - 1]}"
+    python3 - "$abs/$last" "$big.tmp/chained-last.page" <<'PY'
+import json, sys
+page = json.load(open(sys.argv[1], encoding="utf-8"))
+page["nextLink"] = "https://consumption.azure.com/v3/enrollments/1234567/usagedetails?skiptoken=next-copy"
+json.dump(page, open(sys.argv[2], "w", encoding="utf-8"), separators=(",", ":"))
+PY
     for ((i = 0; i < want; i++)); do
-        ln -s "$abs/${files[i % ${#files[@]}]}" "$(printf '%s/page-%06d.json' "$big.tmp" $((i + 1)))"
+        src="$abs/${files[i % ${#files[@]}]}"
+        if (((i + 1) % ${#files[@]} == 0 && i + 1 < want)); then src=chained-last.page; fi
+        ln -s "$src" "$(printf '%s/page-%06d.json' "$big.tmp" $((i + 1)))"
     done
     mv "$big.tmp" "$big"
 fi
