@@ -246,7 +246,10 @@ pub fn assert_released(leases: &[String], read: impl Fn(&str) -> Vec<u8>) {
 
 /// The variables the archiver hands its store (`AWS_*` and `AZURE_*`), for the tests' own
 /// clients of the same stores.
+/// The store settings of the environment; also installs the TLS provider, which every
+/// `object_store` client built from them needs first (`ea_usage_archiver::tls`).
 pub fn store_env() -> Vec<(String, String)> {
+    ea_usage_archiver::tls::install_crypto_provider();
     std::env::vars()
         .filter(|(k, _)| k.starts_with("AWS_") || k.starts_with("AZURE_"))
         .collect()

@@ -303,6 +303,7 @@ async fn pages_travel_gzip_compressed() {
     assert_eq!(wire.len(), 3);
     assert!(wire.iter().all(|(gzip, _)| *gzip), "{wire:?}");
     // The same page without compression, for comparison.
+    ea_usage_archiver::tls::install_crypto_provider();
     let plain = reqwest::Client::builder().no_gzip().build().unwrap();
     let page1 = plain
         .get(format!(
