@@ -1,6 +1,6 @@
 //! Column-parallel Parquet encoding. The schema's columns are split into lanes of about equal
 //! cost; each lane encodes its columns on the process's shared encoder pool (`pool`: one
-//! thread per core for all months in flight), and every row group is assembled in column order
+//! thread per core plus one for all months in flight), and every row group is assembled in column order
 //! on the caller's thread. The file is the one `ArrowWriter` would write (same
 //! properties, the Arrow schema in the footer): only the encoding is spread over the cores.
 

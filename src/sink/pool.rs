@@ -1,5 +1,5 @@
-//! One pool of encoder threads for the whole process, one per core, shared by every month in
-//! flight: `--concurrency 4` on 2 cores encodes on 2 threads, not 8.
+//! One pool of encoder threads for the whole process, one per core plus one, shared by every
+//! month in flight: `--concurrency 4` on 2 cores encodes on 3 threads, not 12.
 //!
 //! Work reaches it through [`Actor`]s: a queue of messages that are handled in order, one at a
 //! time, on whichever pool thread is free. An actor is scheduled on the pool only while it has
@@ -17,12 +17,20 @@ struct Pool {
     jobs: Mutex<Sender<Job>>,
 }
 
+/// Encoder threads (and a month's column lanes): one more than the cores. The extra lane
+/// splits each row group's columns finer, so the lanes finish closer together at every row
+/// group's close and the scheduler has work for a core that would otherwise wait: 1M-row
+/// replay 0.95x the wall time of one per core on 2 cores, same CPU and peak (BENCHMARKS.md §4).
+pub(crate) fn encoder_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) + 1
+}
+
 fn pool() -> &'static Pool {
     static POOL: OnceLock<Pool> = OnceLock::new();
     POOL.get_or_init(|| {
         let (tx, rx) = channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = encoder_threads();
         for n in 0..threads {
             let rx = rx.clone();
             std::thread::Builder::new()

@@ -41,7 +41,7 @@ impl Default for WriteSettings {
             row_group_rows: defaults::ROW_GROUP_ROWS,
             part_bytes: defaults::UPLOAD_PART_BYTES,
             upload_concurrency: defaults::UPLOAD_CONCURRENCY,
-            encode_lanes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            encode_lanes: super::pool::encoder_threads(),
         }
     }
 }
