@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::fields::FieldLookup;
 use super::json::JsonValue;
+use super::page::decode_rows;
 use super::row::{NON_OBJECT_ROW_KEY, RowSink};
-use super::{DecodeError, DecodeStats, DecodedPage};
-use crate::batch::{SizeHints, UsageBatchBuilder};
+use super::{DecodeError, DecodedPage};
+use crate::batch::SizeHints;
 use crate::json::envelope::EnvelopeError;
 use crate::schema::column_for_csv;
 use crate::text::body_snippet;
@@ -71,19 +71,19 @@ pub(crate) fn decode_csv_page(
     enrollment: &str,
     hints: Option<Arc<SizeHints>>,
 ) -> Result<DecodedPage, DecodeError> {
-    let mut builder = UsageBatchBuilder::with_hints(1024, hints);
-    let mut stats = DecodeStats::new();
-    let mut extra = Vec::new();
-    let mut fields = FieldLookup::default();
-    let mut digests = Vec::new();
-    let mut sink = RowSink {
-        builder: &mut builder,
-        stats: &mut stats,
-        enrollment,
-        extra: &mut extra,
-        fields: &mut fields,
-        digests: &mut digests,
-    };
+    decode_rows(1024, enrollment, hints, |sink| {
+        read_records(body, header, page, sink)?;
+        Ok(None)
+    })
+}
+
+/// Feeds every record of `body` to `sink`, a row each.
+fn read_records(
+    body: &[u8],
+    header: &CsvHeader,
+    page: u64,
+    sink: &mut RowSink<'_>,
+) -> Result<(), DecodeError> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -126,12 +126,7 @@ pub(crate) fn decode_csv_page(
         }
         sink.end_row();
     }
-    Ok(DecodedPage {
-        batch: builder.finish(),
-        stats,
-        next_link: None,
-        row_digests: digests,
-    })
+    Ok(())
 }
 
 /// A record's text without the line ends around it (the reader's positions fall on either side

@@ -46,24 +46,38 @@ pub(crate) fn decode_page_sized(
         source,
         snippet: body_snippet(body, 200),
     };
-    let mut builder = UsageBatchBuilder::with_hints(PAGE_ROWS, hints);
+    decode_rows(PAGE_ROWS, enrollment, hints, |sink| {
+        let envelope = envelope::read(body, |scan| read_rows(scan, sink)).map_err(malformed)?;
+        Ok(envelope.next_link)
+    })
+}
+
+/// Decodes one page's rows with `decode`, which feeds a fresh [`RowSink`] (builders sized for
+/// `rows` rows, or by `hints`) and returns the page's `nextLink`; the page is what it filled.
+/// Every page format (JSON, CSV) decodes through this one place.
+pub(super) fn decode_rows(
+    rows: usize,
+    enrollment: &str,
+    hints: Option<Arc<SizeHints>>,
+    decode: impl FnOnce(&mut RowSink<'_>) -> Result<Option<String>, DecodeError>,
+) -> Result<DecodedPage, DecodeError> {
+    let mut builder = UsageBatchBuilder::with_hints(rows, hints);
     let mut stats = DecodeStats::new();
     let mut extra = Vec::new();
     let mut fields = FieldLookup::default();
-    let mut digests = Vec::with_capacity(PAGE_ROWS);
-    let mut sink = RowSink {
+    let mut digests = Vec::with_capacity(rows);
+    let next_link = decode(&mut RowSink {
         builder: &mut builder,
         stats: &mut stats,
         enrollment,
         extra: &mut extra,
         fields: &mut fields,
         digests: &mut digests,
-    };
-    let envelope = envelope::read(body, |scan| read_rows(scan, &mut sink)).map_err(malformed)?;
+    })?;
     Ok(DecodedPage {
         batch: builder.finish(),
         stats,
-        next_link: envelope.next_link,
+        next_link,
         row_digests: digests,
     })
 }
