@@ -6,8 +6,8 @@
 //! fractional digits. Pure.
 
 use super::data::{
-    ENVS, METERS, MonthSpec, REGIONS, ROW0_COST_SCALED, ROW0_COST_TEXT, TAG_FORMS, decimal_text,
-    mix, quantity_and_rate, row_cost_scaled, row_day, row_instance, seed, tags_json,
+    MonthSpec, ROW0_COST_SCALED, ROW0_COST_TEXT, RowFacts, decimal_text, mix, quantity_and_rate,
+    row_cost_scaled, row_day, seed, tags_json,
 };
 
 /// Which column names the report uses.
@@ -111,23 +111,18 @@ pub fn month_totals(spec: &MonthSpec, metric: SimMetric) -> (u64, i128) {
 
 /// Row `i` of the month as CSV fields, in [`header`] order.
 pub fn record(spec: &MonthSpec, i: u64, metric: SimMetric) -> Vec<String> {
+    let RowFacts {
+        inst,
+        form,
+        meter: (cat, sub, name, unit, service),
+        location: (loc, region, _),
+        env,
+        dept,
+        sub_no,
+        sub_guid,
+        rg,
+    } = RowFacts::of(spec, i);
     let s = seed(&spec.enrollment, spec.year, spec.month);
-    let inst = row_instance(spec, i);
-    let form = TAG_FORMS[(inst % TAG_FORMS.len() as u64) as usize];
-    let (cat, sub, name, unit, service, _) = METERS[(inst % METERS.len() as u64) as usize];
-    let (loc, region, _) = REGIONS[(inst % REGIONS.len() as u64) as usize];
-    let env = ENVS[(inst / 10 % 4) as usize];
-    let dept = inst % 4;
-    let sub_no = inst % 8;
-    let sub_guid = format!(
-        "{:08x}-0000-4000-8000-{:012x}",
-        mix(s ^ sub_no) as u32,
-        sub_no
-    );
-    let rg = format!(
-        "rg-{}-{env}",
-        ["web", "data", "etl", "shared"][(inst % 4) as usize]
-    );
     let (y, m) = (spec.year, spec.month);
     let day = row_day(spec, i);
     let last = super::data::days_in_month(y, m);

@@ -222,25 +222,78 @@ fn push_raw(out: &mut String, key: &str, raw: &str) {
     let _ = write!(out, "\"{key}\":{raw},");
 }
 
+/// What row `i` of a month is, whichever API serves it: the EA pages (`row_json`) and the
+/// Cost Details reports (`cost_csv::record`) write these same facts, so a month reads the same
+/// from both sources.
+pub(super) struct RowFacts {
+    /// The resource instance the row is for.
+    pub inst: u64,
+    /// Its tags' form (`TAG_FORMS`).
+    pub form: &'static str,
+    /// Meter category, subcategory, name, unit and consumed service (`METERS`).
+    pub meter: (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ),
+    /// Location, region and location id (`REGIONS`).
+    pub location: (&'static str, &'static str, i64),
+    /// Environment (`ENVS`).
+    pub env: &'static str,
+    /// Department 0–3.
+    pub dept: u64,
+    /// Subscription 0–7.
+    pub sub_no: u64,
+    /// The subscription's GUID.
+    pub sub_guid: String,
+    /// Resource group.
+    pub rg: String,
+}
+
+impl RowFacts {
+    /// The facts of row `i` of `spec`'s month.
+    pub(super) fn of(spec: &MonthSpec, i: u64) -> Self {
+        let s = seed(&spec.enrollment, spec.year, spec.month);
+        let inst = row_instance(spec, i);
+        let (cat, sub, name, unit, service, _) = METERS[(inst % METERS.len() as u64) as usize];
+        let env = ENVS[(inst / 10 % 4) as usize];
+        let sub_no = inst % 8;
+        Self {
+            inst,
+            form: TAG_FORMS[(inst % TAG_FORMS.len() as u64) as usize],
+            meter: (cat, sub, name, unit, service),
+            location: REGIONS[(inst % REGIONS.len() as u64) as usize],
+            env,
+            dept: inst % 4,
+            sub_no,
+            sub_guid: format!(
+                "{:08x}-0000-4000-8000-{:012x}",
+                mix(s ^ sub_no) as u32,
+                sub_no
+            ),
+            rg: format!(
+                "rg-{}-{env}",
+                ["web", "data", "etl", "shared"][(inst % 4) as usize]
+            ),
+        }
+    }
+}
+
 /// Row `i` of the month as a JSON object.
 pub fn row_json(spec: &MonthSpec, i: u64) -> String {
-    let s = seed(&spec.enrollment, spec.year, spec.month);
-    let inst = row_instance(spec, i);
-    let form = TAG_FORMS[(inst % TAG_FORMS.len() as u64) as usize];
-    let (cat, sub, name, unit, service, _) = METERS[(inst % METERS.len() as u64) as usize];
-    let (loc, region, loc_id) = REGIONS[(inst % REGIONS.len() as u64) as usize];
-    let env = ENVS[(inst / 10 % 4) as usize];
-    let dept = inst % 4;
-    let sub_no = inst % 8;
-    let sub_guid = format!(
-        "{:08x}-0000-4000-8000-{:012x}",
-        mix(s ^ sub_no) as u32,
-        sub_no
-    );
-    let rg = format!(
-        "rg-{}-{env}",
-        ["web", "data", "etl", "shared"][(inst % 4) as usize]
-    );
+    let RowFacts {
+        inst,
+        form,
+        meter: (cat, sub, name, unit, service),
+        location: (loc, region, loc_id),
+        env,
+        dept,
+        sub_no,
+        sub_guid,
+        rg,
+    } = RowFacts::of(spec, i);
     let day = row_day(spec, i);
     let (y, m) = (spec.year, spec.month);
     let date = match i % 4 {
