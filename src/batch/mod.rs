@@ -8,13 +8,11 @@ pub(crate) mod months;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use arrow_array::ArrayRef;
-
-use arrow_array::RecordBatch;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, MapBuilder, MapFieldNames,
     StringBuilder,
 };
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 
 use crate::schema::{

@@ -2,11 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use arrow_array::Array;
-
-use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
+use arrow_array::{Array, RecordBatch};
 use chrono::{Datelike, NaiveDate};
 
 use crate::schema::USAGE_DATE;

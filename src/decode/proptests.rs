@@ -2,7 +2,6 @@
 //! a value lands in its column or verbatim in `extra_fields`.
 
 use arrow_array::Array;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::Decimal128Type;
 use proptest::prelude::*;

@@ -20,7 +20,7 @@ struct Pool {
 /// Encoder threads (and a month's column lanes): one more than the cores. The extra lane
 /// splits each row group's columns finer, so the lanes finish closer together at every row
 /// group's close and the scheduler has work for a core that would otherwise wait: 1M-row
-/// replay 0.95x the wall time of one per core on 2 cores, same CPU and peak (BENCHMARKS.md §4).
+/// replay 0.92x the wall time of one per core on 2 cores, same CPU and peak (BENCHMARKS.md §4).
 pub(crate) fn encoder_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()) + 1
 }

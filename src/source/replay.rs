@@ -124,15 +124,21 @@ impl Drop for PooledBody {
     }
 }
 
-/// Reads one page file, decompressing `.zst`, into a buffer of `pool`.
+/// Reads one page file: a plain one mapped (`mapped`), a `.zst` one decompressed into a buffer
+/// of `pool` (as is a plain one the system will not map).
 pub(crate) fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Bytes, SourceError> {
     let err = |source: crate::text::BoxError| SourceError::Replay {
         path: path.display().to_string(),
         source,
     };
-    let mut buf = pool.take();
     let file = std::fs::File::open(path).map_err(|e| err(e.into()))?;
-    if path.extension().is_some_and(|e| e == "zst") {
+    let zst = path.extension().is_some_and(|e| e == "zst");
+    let len = file.metadata().map_or(0, |m| m.len() as usize);
+    if !zst && let Some(mapped) = super::mapped::MappedFile::map(&file, len) {
+        return Ok(Bytes::from_owner(mapped));
+    }
+    let mut buf = pool.take();
+    if zst {
         zstd::stream::read::Decoder::new(file)
             .and_then(|mut d| d.read_to_end(&mut buf))
             .map_err(|e| {
@@ -142,12 +148,6 @@ pub(crate) fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Byte
                 err(NotZstd(e).into())
             })?;
     } else {
-        let len = file.metadata().map_or(0, |m| m.len() as usize);
-        // Mapped, not copied (`mapped`); read the ordinary way if the system will not map it.
-        if let Some(mapped) = super::mapped::MappedFile::map(&file, len) {
-            pool.give_back(buf);
-            return Ok(Bytes::from_owner(mapped));
-        }
         buf.reserve(len.saturating_add(1));
         (&file).read_to_end(&mut buf).map_err(|e| err(e.into()))?;
     }

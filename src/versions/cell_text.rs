@@ -3,7 +3,7 @@
 
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Decimal128Type, Int32Type, Int64Type};
+use arrow_array::types::{Date32Type, Decimal128Type, Int64Type};
 use arrow_schema::DataType;
 
 use crate::money::format_scaled;
@@ -18,12 +18,9 @@ impl<'a> CellText<'a> {
     /// A reader for `array`, or why its type cannot group rows.
     pub(crate) fn new(array: &'a dyn Array) -> Result<Self, String> {
         match array.data_type() {
-            DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Date32
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::Boolean => Ok(Self { array }),
+            DataType::Utf8 | DataType::Date32 | DataType::Int64 | DataType::Boolean => {
+                Ok(Self { array })
+            }
             DataType::Decimal128(_, s) if *s == DECIMAL_SCALE => Ok(Self { array }),
             t => Err(format!("a column of type {t} cannot group rows")),
         }
@@ -37,7 +34,6 @@ impl<'a> CellText<'a> {
         }
         Some(match a.data_type() {
             DataType::Utf8 => a.as_string::<i32>().value(row).to_owned(),
-            DataType::LargeUtf8 => a.as_string::<i64>().value(row).to_owned(),
             DataType::Date32 => {
                 let days = a.as_primitive::<Date32Type>().value(row);
                 chrono::NaiveDate::from_num_days_from_ce_opt(days + EPOCH_DAYS_FROM_CE).map_or_else(
@@ -45,7 +41,6 @@ impl<'a> CellText<'a> {
                     |d| d.to_string(),
                 )
             }
-            DataType::Int32 => a.as_primitive::<Int32Type>().value(row).to_string(),
             DataType::Int64 => a.as_primitive::<Int64Type>().value(row).to_string(),
             DataType::Boolean => a.as_boolean().value(row).to_string(),
             DataType::Decimal128(..) => {

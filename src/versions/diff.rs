@@ -4,11 +4,9 @@
 
 use std::collections::HashMap;
 
-use arrow_array::Array;
-
-use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Decimal128Type;
+use arrow_array::{Array, RecordBatch};
 use futures::TryStreamExt;
 use object_store::path::Path;
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};

@@ -2,7 +2,6 @@
 //! re-runs, ranges and the current period.
 
 use arrow_array::Array;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Decimal128Type, Int64Type};
 use chrono::{Datelike, NaiveDate, Utc};

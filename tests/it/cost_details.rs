@@ -3,7 +3,6 @@
 //! a refused token, a lake's metric, and no token on any blob request or in any output.
 
 use arrow_array::Array;
-
 use arrow_array::cast::AsArray;
 
 use ea_usage_archiver::ApiVersion;

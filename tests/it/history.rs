@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use arrow_array::Array;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::Decimal128Type;
 use ea_usage_archiver::ApiVersion;
