@@ -169,8 +169,11 @@ proptest! {
                 None => want.push((k.clone(), v.clone())),
             }
         }
+        // A repeated key is reported as such (the caller keeps the text verbatim).
+        let repeats = want.len() < entries.len();
         let as_owned = |t: Tags<'_>| match t {
-            Tags::Map(m) => Some(m.into_iter().map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned()))).collect::<Vec<_>>()),
+            Tags::Map(m) if !repeats => Some(m.into_iter().map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned()))).collect::<Vec<_>>()),
+            Tags::Repeated(m) if repeats => Some(m.into_iter().map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned()))).collect::<Vec<_>>()),
             _ => None,
         };
         prop_assert_eq!(as_owned(parse_tags(&format!("{{{}}}", body.join(",")))), Some(want.clone()));

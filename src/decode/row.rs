@@ -139,6 +139,13 @@ impl RowSink<'_> {
                         self.builder.append_map(col, Some(it));
                         Ok(())
                     }
+                    Tags::Repeated(entries) => {
+                        // The map keeps the last value of a repeated key; the caller keeps the
+                        // whole text verbatim in extra_fields and counts it.
+                        let it = entries.iter().map(|(k, v)| (k.as_ref(), v.as_deref()));
+                        self.builder.append_map(col, Some(it));
+                        Err(())
+                    }
                     Tags::Null => {
                         self.builder
                             .append_map(col, None::<[(&str, Option<&str>); 0]>);

@@ -2,8 +2,9 @@
 //!
 //! Forms seen in the wild: a JSON object serialized into the string, the same object without
 //! its outer braces (`"env": "prod","team": "data"`), `""`, `null`, and garbage. Values that are
-//! not strings keep their JSON text (`3`, `true`); a JSON `null` value stays null. For duplicate
-//! keys the last one wins.
+//! not strings keep their JSON text (`3`, `true`); a JSON `null` value stays null. A key that
+//! repeats keeps its last value in the map, and the text is reported as [`Tags::Repeated`] so the
+//! caller keeps it verbatim: the earlier values are never dropped silently.
 
 use std::borrow::Cow;
 
@@ -17,8 +18,11 @@ pub type Tag<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
 pub enum Tags<'a> {
     /// No tags (`""`, whitespace or `null`): a null map.
     Null,
-    /// A map, possibly empty (`{}`), in first-seen key order with last-wins values.
+    /// A map, possibly empty (`{}`), in first-seen key order; no key repeats.
     Map(Vec<Tag<'a>>),
+    /// A map in which some key repeats: first-seen key order with last-wins values. The map
+    /// loses the earlier values, so the caller keeps the text verbatim as well and counts it.
+    Repeated(Vec<Tag<'a>>),
     /// Text that is neither: the caller keeps it verbatim and stores a null map.
     Invalid,
 }
@@ -31,7 +35,7 @@ pub fn parse_tags(text: &str) -> Tags<'_> {
     }
     if trimmed.starts_with('{') {
         return match parse_object(trimmed) {
-            Some(tags) => Tags::Map(tags),
+            Some(tags) => dedup_last_wins(tags),
             None => Tags::Invalid,
         };
     }
@@ -40,7 +44,7 @@ pub fn parse_tags(text: &str) -> Tags<'_> {
     }
     let wrapped = format!("{{{trimmed}}}");
     match parse_object(&wrapped) {
-        Some(tags) => Tags::Map(tags.into_iter().map(into_owned).collect()),
+        Some(tags) => dedup_last_wins(tags.into_iter().map(into_owned).collect()),
         None => Tags::Invalid,
     }
 }
@@ -53,9 +57,7 @@ fn into_owned(tag: Tag<'_>) -> Tag<'static> {
 }
 
 fn parse_object(text: &str) -> Option<Vec<Tag<'_>>> {
-    read_object(&mut Scanner::new(text))
-        .ok()
-        .map(dedup_last_wins)
+    read_object(&mut Scanner::new(text)).ok()
 }
 
 fn read_object<'a>(scan: &mut Scanner<'a>) -> Result<Vec<Tag<'a>>, ScanError> {
@@ -84,11 +86,12 @@ fn cow_text(inner: &str, escaped: bool) -> Cow<'_, str> {
     }
 }
 
-/// Keeps the first position of each key with the value of its last occurrence.
-fn dedup_last_wins(mut tags: Vec<Tag<'_>>) -> Vec<Tag<'_>> {
+/// [`Tags::Map`] when no key repeats; otherwise [`Tags::Repeated`] with the first position of
+/// each key and the value of its last occurrence.
+fn dedup_last_wins(mut tags: Vec<Tag<'_>>) -> Tags<'_> {
     let repeated = (1..tags.len()).any(|i| tags[..i].iter().any(|(k, _)| *k == tags[i].0));
     if !repeated {
-        return tags;
+        return Tags::Map(tags);
     }
     let mut out: Vec<Tag<'_>> = Vec::with_capacity(tags.len());
     for (k, v) in tags.drain(..) {
@@ -97,7 +100,7 @@ fn dedup_last_wins(mut tags: Vec<Tag<'_>>) -> Vec<Tag<'_>> {
             None => out.push((k, v)),
         }
     }
-    out
+    Tags::Repeated(out)
 }
 
 #[cfg(test)]
@@ -161,10 +164,17 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_last_wins() {
+    fn repeated_keys_are_reported_with_last_value() {
+        let Tags::Map(want) = map(&[("env", Some("prod")), ("team", Some("x"))]) else {
+            unreachable!()
+        };
         assert_eq!(
             parse_tags(r#"{"env":"dev","team":"x","env":"prod"}"#),
-            map(&[("env", Some("prod")), ("team", Some("x"))])
+            Tags::Repeated(want.clone())
+        );
+        assert_eq!(
+            parse_tags(r#""env":"dev","team":"x","env":"prod""#),
+            Tags::Repeated(want)
         );
     }
 
