@@ -207,6 +207,20 @@ mod tests {
     }
 
     #[test]
+    fn repeated_tag_keys_keep_the_text_and_are_counted() {
+        let body = br#"{"data":[{"cost":1,"tags":"{\"env\":\"dev\",\"env\":\"prod\"}"}]}"#;
+        let p = decode_page(body, 1, "1").unwrap();
+        let tags = p.batch.column(TAGS).as_map();
+        let (keys, values) = (tags.keys().as_string::<i32>(), tags.values().as_string::<i32>());
+        assert_eq!((tags.value_length(0), keys.value(0), values.value(0)), (1, "env", "prod"));
+        assert_eq!(
+            extra(&p.batch, 0),
+            vec![("tags".into(), r#"{"env":"dev","env":"prod"}"#.into())]
+        );
+        assert_eq!(p.stats.unparsed_values, 1);
+    }
+
+    #[test]
     fn empty_page_and_missing_next_link() {
         let p = decode_page(br#"{"id":"x","data":[]}"#, 1, "1").unwrap();
         assert_eq!(p.batch.num_rows(), 0);
