@@ -1,6 +1,6 @@
 //! The run's error type and its documented exit codes.
 
-use crate::app::cancel::Signal;
+use crate::cancel::Signal;
 use crate::config::ConfigError;
 use crate::decode::DecodeError;
 use crate::sink::SinkError;
@@ -77,6 +77,28 @@ pub(crate) enum RunError {
     /// Anything else.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<crate::sink::publish::PublishError> for RunError {
+    fn from(e: crate::sink::publish::PublishError) -> Self {
+        use crate::sink::publish::PublishError as P;
+        match e {
+            P::Sink(e) => RunError::Sink(e),
+            P::Lease(e) => RunError::Lease(e),
+            P::Refused {
+                month,
+                new_rows,
+                current_rows,
+                why,
+            } => RunError::Refused {
+                month,
+                new_rows,
+                current_rows,
+                why,
+            },
+            P::Cancelled(s) => RunError::Cancelled(s),
+        }
+    }
 }
 
 impl RunError {

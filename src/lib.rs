@@ -19,7 +19,7 @@
 //! Follow one month from flag to committed object top to bottom: `cli::ArchiveArgs` →
 //! `config::ArchiveConfig` (`config::months` plans the months) → `app::run_archive` →
 //! `app::job` (lease, `source::Source::open`, decode ahead, `sink::PartitionWriter`, the commit
-//! decision in `app::commit`) → `sink::upload` (`complete` makes the object visible).
+//! decision in `sink::lake::commit`, carried out by `sink::lake::publish`) → `sink::upload` (`complete` makes the object visible).
 //!
 //! Where new work goes: a new **source** is a variant of `source::SourceSpec`/`source::Source`
 //! whose `open` yields the month's pages; a new page **format** gets its decoder in `decode`
@@ -27,7 +27,7 @@
 //! `commands`, its flags in `cli` and its checked config in `config`.
 //!
 //! `source` never imports `decode`, `batch` or `sink`; `sink` never imports `source`. The middle
-//! (`json`, `decode`, `batch`, `schema`, `money`, `sink::layout`, `app::commit`) is pure and
+//! (`json`, `decode`, `batch`, `schema`, `money`, `sink::layout`, `sink::lake::commit`) is pure and
 //! unit-tested. `sim` (feature `sim`, on by default) is the built-in EA API simulator used by
 //! `simulate`, `demo` and the tests.
 //!
@@ -42,6 +42,7 @@
 pub(crate) mod alloc_tuning;
 pub(crate) mod app;
 pub(crate) mod batch;
+pub(crate) mod cancel;
 #[cfg(feature = "sim")]
 pub(crate) mod bench_parse;
 pub mod binary;

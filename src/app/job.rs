@@ -24,9 +24,9 @@ use parquet::file::metadata::KeyValue;
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, warn};
 
-use super::cancel::Cancel;
-use super::commit::NewVersion;
-use super::publish::{PublishSettings, Published, publish};
+use crate::cancel::Cancel;
+use crate::sink::lake::commit::NewVersion;
+use crate::sink::publish::{PublishSettings, Published, publish};
 use super::summary::PartitionReport;
 use crate::batch::SizeHints;
 use crate::batch::months::{dominant_month, rows_outside_month};

@@ -1,10 +1,7 @@
 //! Orchestration: builds the source and the lake from a checked config, archives partitions
 //! concurrently (bounded by `--concurrency`), and assembles the run summary.
 
-pub(crate) mod cancel;
-pub(crate) mod commit;
 pub(crate) mod job;
-pub(crate) mod publish;
 pub(crate) mod summary;
 
 use std::hash::{BuildHasher, RandomState};
@@ -18,7 +15,7 @@ use crate::config::ArchiveConfig;
 use crate::error::RunError;
 use crate::sink::open_lake;
 use crate::source::Source;
-pub(crate) use cancel::Cancel;
+use crate::cancel::Cancel;
 use job::{JobContext, archive_partition};
 pub(crate) use summary::{PartitionReport, RunSummary};
 

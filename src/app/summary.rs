@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::cancel::Signal;
+use crate::cancel::Signal;
 use crate::decode::DecodeStats;
 use crate::error::RunError;
 use crate::money::format_scaled;

@@ -20,7 +20,7 @@ pub(crate) async fn archive_with(
     env: &crate::config::archive::CredentialEnv,
 ) -> Result<RunSummary, RunError> {
     let cfg = ArchiveConfig::from_args(args, env, today_utc())?;
-    let cancel = crate::app::cancel::on_signals()
+    let cancel = crate::cancel::on_signals()
         .map_err(|e| RunError::Internal(format!("cannot listen for signals: {e}")))?;
     run_archive(cfg, cancel).await
 }

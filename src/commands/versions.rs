@@ -256,7 +256,7 @@ pub(super) async fn restore(args: &RestoreArgs) -> i32 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let cancel = match crate::app::cancel::on_signals() {
+    let cancel = match crate::cancel::on_signals() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: cannot listen for signals: {e}");

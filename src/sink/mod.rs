@@ -1,18 +1,19 @@
-//! Sink: the lake. Opens the object store for `--dest`, encodes batches into one Parquet
-//! object per partition while uploading it, and commits it atomically; keeps raw pages.
+//! Sink: the lake. Two halves, each in its folder:
+//!
+//! - `write/`: the write path. Encodes batches into one Parquet object per partition on the
+//!   shared encoder pool while uploading it to a staging name (`writer`, `encode`, `pool`,
+//!   `upload`).
+//! - `lake/`: the lake's bookkeeping. The store and its paths (`store`, `layout`), the month's
+//!   lease, the decision and commit that make a staged object current (`commit`, `publish`),
+//!   replaced versions (`history`), the metric record, raw pages, staging clean-up, and reading
+//!   an object's facts and rows back (`read`).
 
-pub(crate) mod encode;
-pub(crate) mod history;
-pub(crate) mod layout;
-pub(crate) mod lease;
-pub(crate) mod metric;
-pub(crate) mod pool;
-pub(crate) mod raw;
-pub(crate) mod read;
-pub(crate) mod staging;
-pub(crate) mod store;
-pub(crate) mod upload;
-pub(crate) mod writer;
+pub(crate) mod lake;
+pub(crate) mod write;
+
+// The lake's bookkeeping and the write path, by the names the rest of the crate uses.
+pub(crate) use lake::{history, layout, lease, metric, publish, raw, read, staging, store};
+pub(crate) use write::{encode, pool, upload, writer};
 
 pub(crate) use layout::PartitionKey;
 pub(crate) use store::{Lake, open_lake};

@@ -9,9 +9,9 @@ use futures::TryStreamExt;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::file::metadata::KeyValue;
 
-use crate::app::cancel::Cancel;
-use crate::app::commit::NewVersion;
-use crate::app::publish::{PublishSettings, Published, publish};
+use crate::cancel::Cancel;
+use crate::sink::lake::commit::NewVersion;
+use crate::sink::publish::{PublishSettings, Published, publish};
 use crate::error::RunError;
 use crate::money::format_scaled;
 use crate::sink::layout::data_path;

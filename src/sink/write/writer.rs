@@ -15,10 +15,10 @@ use parquet::schema::types::ColumnPath;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::encode::ParallelWriter;
-use super::layout::PartitionKey;
-use super::upload::{Upload, UploadMsg, upload_loop};
-use super::{Lake, SinkError};
+use crate::sink::encode::ParallelWriter;
+use crate::sink::layout::PartitionKey;
+use crate::sink::upload::{Upload, UploadMsg, upload_loop};
+use crate::sink::{Lake, SinkError};
 use crate::config::defaults;
 use crate::schema::arrow_schema;
 
@@ -41,7 +41,7 @@ impl Default for WriteSettings {
             row_group_rows: defaults::ROW_GROUP_ROWS,
             part_bytes: defaults::UPLOAD_PART_BYTES,
             upload_concurrency: defaults::UPLOAD_CONCURRENCY,
-            encode_lanes: super::pool::encoder_threads(),
+            encode_lanes: crate::sink::pool::encoder_threads(),
         }
     }
 }

@@ -18,8 +18,8 @@ use object_store::{MultipartUpload, ObjectStoreExt, PutPayload};
 use tokio::sync::mpsc;
 use tracing::debug;
 
-use super::layout::{self, PartitionKey};
-use super::{Lake, SinkError};
+use crate::sink::layout::{self, PartitionKey};
+use crate::sink::{Lake, SinkError};
 
 /// What the encoder sends the uploader.
 pub(crate) enum UploadMsg {

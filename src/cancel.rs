@@ -10,8 +10,6 @@
 use tokio::sync::watch;
 use tracing::warn;
 
-use crate::error::exit;
-
 /// The signal that cancelled the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Signal {
@@ -30,11 +28,11 @@ impl Signal {
         }
     }
 
-    /// The exit code: 128 + the signal number.
+    /// The exit code: 128 + the signal number (`crate::error::exit` documents both).
     pub(crate) fn exit_code(self) -> i32 {
-        match self {
-            Signal::Interrupt => exit::INTERRUPTED,
-            Signal::Terminate => exit::TERMINATED,
+        128 + match self {
+            Signal::Interrupt => libc::SIGINT,
+            Signal::Terminate => libc::SIGTERM,
         }
     }
 }

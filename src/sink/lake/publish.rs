@@ -5,15 +5,42 @@
 
 use tracing::{info, warn};
 
-use super::cancel::Cancel;
 use super::commit::{CurrentVersion, Decision, NewVersion, decide};
-use crate::error::RunError;
-use crate::sink::history;
-use crate::sink::layout::data_path;
-use crate::sink::lease::{Lease, LeaseError};
-use crate::sink::read::{Footer, read_footer};
+use super::history;
+use super::layout::{PartitionKey, data_path};
+use super::lease::{Lease, LeaseError};
+use super::read::{Footer, read_footer};
+use crate::cancel::{Cancel, Signal};
 use crate::sink::writer::{CommittedFile, StagedObject};
-use crate::sink::{Lake, PartitionKey};
+use crate::sink::{Lake, SinkError};
+
+/// Why a new version was not published. The month's current object is as it was.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PublishError {
+    /// The lake failed.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// The month's lease was lost, or a newer pull is current.
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
+    /// The new version would shrink the month.
+    #[error(
+        "refused to replace month {month}: the new version has {new_rows} rows and the current one {current_rows} ({why}); the current version is kept. If the month really shrank, re-run with --allow-shrink"
+    )]
+    Refused {
+        /// `YYYY-MM`.
+        month: String,
+        /// Rows of the version pulled now.
+        new_rows: u64,
+        /// Rows of the month's current object.
+        current_rows: u64,
+        /// `no rows` or `fewer than half`.
+        why: &'static str,
+    },
+    /// A signal came before the commit.
+    #[error("cancelled by {}; the month was left as it was", .0.name())]
+    Cancelled(Signal),
+}
 
 /// How a new version is published.
 pub(crate) struct PublishSettings<'a> {
@@ -55,7 +82,7 @@ pub(crate) async fn publish(
     staged: StagedObject,
     new: &NewVersion<'_>,
     lease: Option<&Lease>,
-) -> Result<Published, RunError> {
+) -> Result<Published, PublishError> {
     match decide_and_keep(ctx, key, new, lease).await {
         Ok(Step::Commit { kept }) => {
             // Committing is not interrupted: a signal from here on waits for it.
@@ -75,7 +102,7 @@ pub(crate) async fn publish(
         }
         Err(e) => {
             staged.abort().await;
-            if let RunError::Refused { .. } = e {
+            if let PublishError::Refused { .. } = e {
                 warn!(error = %e, "new version refused; the month is left as it was");
             }
             Err(e)
@@ -93,7 +120,7 @@ async fn decide_and_keep(
     key: &PartitionKey,
     new: &NewVersion<'_>,
     lease: Option<&Lease>,
-) -> Result<Step, RunError> {
+) -> Result<Step, PublishError> {
     let footer = read_footer(ctx.lake, &data_path(&ctx.lake.prefix, key)).await?;
     let current = match &footer {
         Footer::Missing => None,
@@ -110,7 +137,7 @@ async fn decide_and_keep(
             return Ok(Step::Unchanged { bytes });
         }
         Decision::Refuse { current_rows, why } => {
-            return Err(RunError::Refused {
+            return Err(PublishError::Refused {
                 month: key.month_label(),
                 new_rows: new.rows,
                 current_rows,
@@ -118,7 +145,7 @@ async fn decide_and_keep(
             });
         }
         Decision::Stale { run_id, pulled_at } => {
-            return Err(RunError::Lease(LeaseError::Lost {
+            return Err(PublishError::Lease(LeaseError::Lost {
                 month: key.month_label(),
                 by: format!(
                     "the month's current version comes from run {run_id}, pulled at {pulled_at}, after this run started"
@@ -127,7 +154,7 @@ async fn decide_and_keep(
         }
     }
     if let Some(s) = ctx.cancel.signal() {
-        return Err(RunError::Cancelled(s));
+        return Err(PublishError::Cancelled(s));
     }
     if let Some(lease) = lease {
         lease.confirm().await?;

@@ -16,7 +16,7 @@ use object_store::path::Path;
 use tracing::info;
 
 use super::layout::{self, PartitionKey};
-use super::{Lake, SinkError};
+use crate::sink::{Lake, SinkError};
 
 /// The run id a staging entry belongs to: its name up to the first `.` (`<run>.parquet.tmp`,
 /// `<run>.parquet.tmp#1`, `<run>.raw/`).
@@ -196,8 +196,8 @@ mod tests {
     #[tokio::test]
     async fn only_idle_files_of_other_runs_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let lake = super::super::open_lake(
-            &super::super::store::Dest::Local(dir.path().to_path_buf()),
+        let lake = crate::sink::open_lake(
+            &crate::sink::store::Dest::Local(dir.path().to_path_buf()),
             true,
         )
         .unwrap();

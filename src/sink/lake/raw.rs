@@ -12,7 +12,7 @@ use object_store::ObjectStoreExt;
 
 use super::layout::{self, PartitionKey};
 use super::staging::clear_prefix;
-use super::{Lake, SinkError};
+use crate::sink::{Lake, SinkError};
 
 /// The raw copy of one partition's pages in one run.
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@ use tracing::info;
 
 use super::layout::{self, PartitionKey};
 use super::read::Footer;
-use super::{Lake, SinkError};
+use crate::sink::{Lake, SinkError};
 
 /// The version id of the object whose footer is `footer` (`None`: no object).
 pub(crate) fn id_of(footer: &Footer) -> Option<String> {

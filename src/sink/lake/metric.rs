@@ -8,7 +8,7 @@ use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
 
-use super::{Lake, SinkError};
+use crate::sink::{Lake, SinkError};
 
 /// The file name of the lake's record, under its root.
 pub(crate) const LAKE_FILE: &str = "_lake/lake.json";

@@ -78,9 +78,9 @@ pub(crate) enum Footer {
 
 /// Reads only the footer of `path`: its size and the archiver's key-value metadata.
 pub(crate) async fn read_footer(
-    lake: &super::Lake,
+    lake: &crate::sink::Lake,
     path: &Path,
-) -> Result<Footer, super::SinkError> {
+) -> Result<Footer, crate::sink::SinkError> {
     let head = match lake.store.head(path).await {
         Ok(h) => h,
         Err(object_store::Error::NotFound { .. }) => return Ok(Footer::Missing),
@@ -116,8 +116,8 @@ pub(crate) async fn read_footer(
 /// The archiver's key-value metadata of a partition's current object (prefix stripped), or
 /// `None` when there is no object or it cannot be read. Reads only the footer.
 pub(crate) async fn existing_metadata(
-    lake: &super::Lake,
-    key: &super::PartitionKey,
+    lake: &crate::sink::Lake,
+    key: &crate::sink::PartitionKey,
 ) -> Option<std::collections::BTreeMap<String, String>> {
     let path = super::layout::data_path(&lake.prefix, key);
     match read_footer(lake, &path).await {

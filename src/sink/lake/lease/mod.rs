@@ -41,7 +41,7 @@ pub(crate) use record::LeaseRecord;
 use record::{host_name, rfc3339};
 
 use super::layout::{self, PartitionKey};
-use super::{Lake, SinkError};
+use crate::sink::{Lake, SinkError};
 
 /// Why a month's lease could not be taken or kept.
 #[derive(Debug, thiserror::Error)]
@@ -392,7 +392,7 @@ mod tests {
     use super::*;
 
     fn lake(dir: &std::path::Path) -> Lake {
-        super::super::open_lake(&super::super::store::Dest::Local(dir.to_path_buf()), true).unwrap()
+        crate::sink::open_lake(&crate::sink::store::Dest::Local(dir.to_path_buf()), true).unwrap()
     }
 
     fn key() -> PartitionKey {

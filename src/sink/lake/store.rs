@@ -8,7 +8,7 @@ use object_store::ObjectStore;
 use object_store::path::Path;
 use url::Url;
 
-use super::SinkError;
+use crate::sink::SinkError;
 
 /// An opened lake.
 #[derive(Debug, Clone)]

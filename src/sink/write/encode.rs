@@ -18,7 +18,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
-use super::pool::{Actor, Handler};
+use crate::sink::pool::{Actor, Handler};
 
 /// Batches queued per lane.
 const LANE_QUEUE: usize = 2;
