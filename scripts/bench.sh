@@ -10,14 +10,14 @@
 #   --runs K     rounds (default 5); each round runs every tool once, alternating, so drift in
 #                the machine's load hits all tools alike; the table shows medians
 #   --no-verify  skip the check that DuckDB's and pyarrow's files equal the archiver's
-#   EAUA_BIN=…   use this archiver binary instead of `cargo build --release --locked`
+#   EAUA_BIN=…   use this archiver binary instead of `cargo build --release --locked --features test-hooks`
 #
 # What it does, installing what it needs (python3 with venv; cargo unless EAUA_BIN is set):
 #   1. pages: ../shared/bench/gen_usage_pages.py --rows N into .cache/bench/pages-N (kept; redone
 #      only if incomplete), ~1,245 bytes/row, 1,000 rows/page, then read once to warm the page cache;
 #   2. a virtualenv .cache/bench/venv with duckdb and pyarrow at the versions pinned in
 #      tests/readers/requirements.txt (skipped when already there);
-#   3. the archiver: `cargo build --release --locked`, unless EAUA_BIN is set;
+#   3. the archiver: `cargo build --release --locked --features test-hooks`, unless EAUA_BIN is set;
 #   4. K rounds of, each a separate process measured by scripts/bench_measure.py (wall time,
 #      user+sys CPU, peak RSS from wait4):
 #        archiver  ea-usage-archiver archive --from-dir PAGES --enrollment 1234567 --month 2017-04
@@ -115,7 +115,7 @@ if [[ -n "${EAUA_BIN:-}" ]]; then
     echo "== archiver: $bin (EAUA_BIN)"
 else
     echo "== archiver: cargo build --release --locked"
-    cargo build --release --locked
+    cargo build --release --locked --features test-hooks
     bin="$(cargo metadata --format-version 1 --no-deps | "$py" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/ea-usage-archiver"
 fi
 [[ -x "$bin" ]] || { echo "bench: no archiver binary at $bin" >&2; exit 1; }

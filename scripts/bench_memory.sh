@@ -13,7 +13,7 @@
 # scripts/bench_measure.py (peak RSS from wait4, wall, CPU). Prints the medians and the ratio
 # (target: the big month within 10% of the small one), also written to
 # .cache/bench/memory-<N>x.md. EAUA_BIN=… uses that binary instead of
-# `cargo build --release --locked`. Needs python3 (standard library only).
+# `cargo build --release --locked --features test-hooks`. Needs python3 (standard library only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,7 +72,7 @@ fi
 if [[ -n "${EAUA_BIN:-}" ]]; then
     bin="$EAUA_BIN"
 else
-    cargo build --release --locked
+    cargo build --release --locked --features test-hooks
     bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/ea-usage-archiver"
 fi
 echo "== archiver: $("$bin" --version) ($bin)"

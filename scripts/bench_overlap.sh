@@ -12,7 +12,7 @@
 #   2. --months months (default 4, from 2024-01) with --concurrency 1, then with --concurrency N
 #      (default 4): the ratio sequential/concurrent wall (ideal: min(months, N)).
 # Defaults: --rows-per-month 100000, --latency-ms 200, --page-size 1000, --runs 1 (medians if more).
-# EAUA_BIN=… uses that binary instead of `cargo build --release --locked`. Needs python3 (stdlib).
+# EAUA_BIN=… uses that binary instead of `cargo build --release --locked --features test-hooks`. Needs python3 (stdlib).
 # Prints a Markdown table, also written to .cache/bench/overlap-<rows>-<latency>ms.md; exits 3
 # when the one-month target is missed.
 set -euo pipefail
@@ -50,7 +50,7 @@ done
 if [[ -n "${EAUA_BIN:-}" ]]; then
     bin="$EAUA_BIN"
 else
-    cargo build --release --locked
+    cargo build --release --locked --features test-hooks
     bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/ea-usage-archiver"
 fi
 [[ -x "$bin" ]] || { echo "bench_overlap: no archiver binary at $bin" >&2; exit 1; }

@@ -59,7 +59,7 @@ pub enum Command {
     #[cfg(feature = "sim")]
     /// Start the simulator in-process and archive a few months into ./lake.
     Demo(DemoArgs),
-    #[cfg(feature = "sim")]
+    #[cfg(feature = "test-hooks")]
     /// Parse every page of a directory with a typed serde struct, single-threaded (benchmark floor).
     #[command(hide = true)]
     BenchParse(BenchParseArgs),
@@ -71,13 +71,14 @@ pub enum Command {
     Diff(DiffArgs),
     /// Make an earlier version of a month current again.
     Restore(RestoreArgs),
-    #[cfg(feature = "sim")]
+    #[cfg(feature = "test-hooks")]
     /// Print the simulator's own row counts and exact cost totals as JSON (for tests).
     #[command(hide = true)]
     SimTotals(SimTotalsArgs),
 }
 
 /// Flags of `bench-parse`.
+#[cfg(feature = "test-hooks")]
 #[derive(Debug, Args, Clone)]
 pub struct BenchParseArgs {
     /// Directory of page files.
@@ -174,6 +175,7 @@ pub enum OutputFormat {
 }
 
 /// Flags of `sim-totals`.
+#[cfg(feature = "test-hooks")]
 #[derive(Debug, Args, Clone)]
 pub struct SimTotalsArgs {
     /// Enrollment number.
@@ -295,9 +297,6 @@ pub struct ArchiveArgs {
     /// Replaced versions kept per month under `<dest>/_history/` (0: keep none).
     #[arg(long, value_name = "N", default_value_t = defaults::HISTORY_KEEP)]
     pub history_keep: usize,
-    /// Test hook: abort the process right after the named step (`history-copy`).
-    #[arg(long, value_name = "STEP", hide = true)]
-    pub crash_after: Option<String>,
     /// First retry delay in milliseconds (doubles each retry, with jitter).
     #[arg(long, value_name = "MS", default_value_t = defaults::RETRY_BASE_DELAY_MS, hide = true)]
     pub retry_base_delay_ms: u64,

@@ -68,15 +68,42 @@ pub(crate) enum RunError {
         /// `no rows` or `fewer than half`.
         why: &'static str,
     },
-    /// `restore` was given a version the month does not have.
+    /// `restore` was given a version the month does not have, or its current one.
     #[error(transparent)]
-    Restore(#[from] crate::versions::restore::RestoreError),
+    Restore(crate::versions::restore::RestoreError),
     /// The run was cancelled by a signal before the month was committed.
     #[error("cancelled by {}; the month was left as it was", .0.name())]
     Cancelled(Signal),
-    /// Anything else.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// SIGTERM and SIGINT cannot be listened for.
+    #[error("cannot listen for signals")]
+    Signals(#[source] std::io::Error),
+    /// A task of the run's own died (a panic): its work cannot be trusted to be complete.
+    #[error("{what} stopped unexpectedly")]
+    Task {
+        /// Which task.
+        what: &'static str,
+        /// How it ended.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// Data in the lake could not be read as what it should be.
+    #[error("{what}")]
+    Unreadable {
+        /// What could not be read.
+        what: String,
+        /// Why.
+        #[source]
+        source: crate::text::BoxError,
+    },
+    /// A built-in step failed that no flag or input can cause (a bug: please report it).
+    #[error("internal error: {what}")]
+    Internal {
+        /// What failed.
+        what: String,
+        /// Why.
+        #[source]
+        source: crate::text::BoxError,
+    },
 }
 
 impl From<crate::sink::publish::PublishError> for RunError {
@@ -101,11 +128,22 @@ impl From<crate::sink::publish::PublishError> for RunError {
     }
 }
 
+impl From<crate::versions::restore::RestoreError> for RunError {
+    fn from(e: crate::versions::restore::RestoreError) -> Self {
+        use crate::versions::restore::RestoreError as R;
+        match e {
+            R::Failed(e) => e.into(),
+            e => RunError::Restore(e),
+        }
+    }
+}
+
 impl RunError {
     /// The process exit code for this error.
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
             RunError::Config(_) => exit::USAGE,
+            RunError::Source(SourceError::Client { .. }) => exit::INTERNAL,
             RunError::Source(e) if e.is_auth() => exit::AUTH,
             RunError::Source(e) if e.is_unreadable_data() => exit::DATA,
             RunError::Source(_) => exit::API,
@@ -117,7 +155,10 @@ impl RunError {
             RunError::Refused { .. } => exit::REFUSED,
             RunError::Cancelled(s) => s.exit_code(),
             RunError::Restore(_) => exit::USAGE,
-            RunError::Internal(_) => exit::INTERNAL,
+            RunError::Unreadable { .. } => exit::DATA,
+            RunError::Signals(_) | RunError::Task { .. } | RunError::Internal { .. } => {
+                exit::INTERNAL
+            }
         }
     }
 

@@ -43,7 +43,7 @@ pub(crate) mod alloc_tuning;
 pub(crate) mod app;
 pub(crate) mod batch;
 pub(crate) mod cancel;
-#[cfg(feature = "sim")]
+#[cfg(feature = "test-hooks")]
 pub(crate) mod bench_parse;
 pub mod binary;
 pub mod cli;

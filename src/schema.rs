@@ -301,6 +301,17 @@ pub fn column_for_csv(header: &str) -> Option<usize> {
         .or_else(|| column_for_field(&lower))
 }
 
+/// Why `--by` names a column that cannot group rows; `None` when it can.
+pub(crate) fn ungroupable(column: &str) -> Option<String> {
+    match COLUMNS.iter().find(|c| c.name == column) {
+        None => Some(format!("{column:?} is not a column of the lake schema")),
+        Some(c) if matches!(c.kind, Kind::Tags | Kind::Extra) => Some(format!(
+            "{column:?} is a map column; maps cannot group rows"
+        )),
+        Some(_) => None,
+    }
+}
+
 /// The Arrow type of a `Map<Utf8, Utf8>` column, with spec-compliant `key_value`/`key`/`value` names.
 pub fn string_map_type() -> DataType {
     DataType::Map(Arc::new(map_entries_field()), false)
@@ -488,5 +499,17 @@ mod tests {
                 c.name
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod groupable_tests {
+    use super::*;
+
+    #[test]
+    fn only_scalar_columns_of_the_schema_group_rows() {
+        assert!(ungroupable("meter_category").is_none());
+        assert!(ungroupable("tags").unwrap().contains("map"));
+        assert!(ungroupable("nope").unwrap().contains("not a column"));
     }
 }

@@ -77,8 +77,6 @@ pub(crate) struct JobContext {
     pub lease_ttl: Duration,
     /// `--history-keep`.
     pub history_keep: usize,
-    /// Test hook: abort after keeping the previous version.
-    pub crash_after_history_copy: bool,
     /// Set by SIGTERM/SIGINT.
     pub cancel: Cancel,
 }
@@ -279,7 +277,10 @@ impl Month<'_> {
         ahead
             .join()
             .await
-            .map_err(|e| RunError::Internal(format!("the page reader stopped: {e}")))?;
+            .map_err(|source| RunError::Task {
+                what: "the page reader",
+                source,
+            })?;
         if out_of_month > 0 {
             warn!(
                 out_of_month_rows = out_of_month,
@@ -305,7 +306,6 @@ impl Month<'_> {
             lake: &ctx.lake,
             allow_shrink: ctx.allow_shrink,
             history_keep: ctx.history_keep,
-            crash_after_history_copy: ctx.crash_after_history_copy,
             cancel: &ctx.cancel,
         };
         let published = publish(&settings, &key, staged, &new, self.lease.as_ref()).await?;
@@ -452,7 +452,10 @@ fn decode_ahead(
                     }
                 })
                 .await
-                .map_err(|e| RunError::Internal(format!("decoder task failed: {e}")))??;
+                .map_err(|source| RunError::Task {
+                    what: "a page decoder",
+                    source,
+                })??;
                 Ok::<Item, RunError>(Item {
                     number,
                     origin,

@@ -72,7 +72,6 @@ async fn run_with_id(
         allow_shrink: cfg.allow_shrink,
         lease_ttl: cfg.lease_ttl,
         history_keep: cfg.history_keep,
-        crash_after_history_copy: cfg.crash_after_history_copy,
         cancel: cancel.clone(),
     });
     let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())

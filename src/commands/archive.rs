@@ -2,8 +2,6 @@
 
 use std::io::Write;
 
-use tracing::error;
-
 use crate::app::{RunSummary, run_archive};
 use crate::cli::ArchiveArgs;
 use crate::config::{ArchiveConfig, today_utc};
@@ -20,21 +18,13 @@ pub(crate) async fn archive_with(
     env: &crate::config::archive::CredentialEnv,
 ) -> Result<RunSummary, RunError> {
     let cfg = ArchiveConfig::from_args(args, env, today_utc())?;
-    let cancel = crate::cancel::on_signals()
-        .map_err(|e| RunError::Internal(format!("cannot listen for signals: {e}")))?;
+    let cancel = crate::cancel::on_signals().map_err(RunError::Signals)?;
     run_archive(cfg, cancel).await
 }
 
-pub(super) async fn archive(args: &ArchiveArgs) -> i32 {
-    match archive_with(args, &crate::config::archive::CredentialEnv::from_process()).await {
-        Ok(summary) => {
-            print_summary(&summary);
-            summary.exit_code()
-        }
-        Err(e) => {
-            error!(error = %e.chain(), "run failed");
-            eprintln!("error: {}", e.chain());
-            e.exit_code()
-        }
-    }
+pub(super) async fn archive(args: &ArchiveArgs) -> super::Done {
+    let summary =
+        archive_with(args, &crate::config::archive::CredentialEnv::from_process()).await?;
+    print_summary(&summary);
+    Ok(summary.exit_code())
 }

@@ -1,39 +1,34 @@
-//! The built-in simulator's commands (`simulate`, `demo`, `sim-totals`) and the benchmark's
-//! typed-parse floor (`bench-parse`), behind the default-on `sim` feature.
+//! The built-in simulator's commands (`simulate`, `demo`) behind the default-on `sim` feature;
+//! the test and benchmark helpers (`sim-totals`, `bench-parse`) behind the test-only
+//! `test-hooks` feature, so the shipped binary has neither.
 
 use clap::Parser;
 use tracing::info;
 
 use super::archive_with;
-use crate::cli::{BenchParseArgs, Cli, Command, DemoArgs, SimTotalsArgs, SimulateArgs};
-use crate::config::load_api_key;
-use crate::error::exit;
+use super::Done;
+use crate::cli::{Cli, Command, DemoArgs, SimulateArgs};
+#[cfg(feature = "test-hooks")]
+use crate::cli::{BenchParseArgs, SimTotalsArgs};
+use crate::config::{bad, load_api_key};
+use crate::error::{RunError, exit};
 use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
 
 /// `bench-parse`: every page of a folder through a typed serde struct, single-threaded.
-pub(super) fn bench_parse(args: &BenchParseArgs) -> i32 {
-    match crate::bench_parse::parse_dir(&args.from_dir) {
-        Ok(rows) => {
-            outln!("{rows}");
-            exit::OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            exit::DATA
-        }
-    }
+#[cfg(feature = "test-hooks")]
+pub(super) fn bench_parse(args: &BenchParseArgs) -> Done {
+    let rows = crate::bench_parse::parse_dir(&args.from_dir).map_err(|e| RunError::Unreadable {
+        what: format!("cannot parse the pages of {}", args.from_dir.display()),
+        source: e.into(),
+    })?;
+    outln!("{rows}");
+    Ok(exit::OK)
 }
 
-pub(super) async fn simulate(args: &SimulateArgs) -> i32 {
+pub(super) async fn simulate(args: &SimulateArgs) -> Done {
     let key = match (&args.api_key_file, std::env::var("EA_API_KEY").ok()) {
         (None, None) => DEMO_KEY.to_string(),
-        (file, env) => match load_api_key(file.as_ref(), env) {
-            Ok(k) => k.expose().to_string(),
-            Err(e) => {
-                eprintln!("error: invalid argument {e}");
-                return exit::USAGE;
-            }
-        },
+        (file, env) => load_api_key(file.as_ref(), env)?.expose().to_string(),
     };
     let mut cfg = SimConfig::new(&key);
     cfg.rows_per_month = args.rows_per_month;
@@ -55,39 +50,24 @@ pub(super) async fn simulate(args: &SimulateArgs) -> i32 {
         crate::cli::SimEtag::Page => sim::EtagMode::Page,
     };
     if let Some(m) = &args.current_period {
-        match crate::config::parse_month(m) {
-            Ok(ym) => cfg.current_period = Some(ym),
-            Err(e) => {
-                eprintln!("error: invalid argument --current-period: {}", e.reason);
-                return exit::USAGE;
-            }
-        }
+        let ym = crate::config::parse_month(m).map_err(|e| bad("--current-period", e.reason))?;
+        cfg.current_period = Some(ym);
     }
     if let Some(ms) = args.page_latency_ms {
         cfg.faults.push(Fault::Latency(ms));
     }
     for spec in &args.faults {
-        match Fault::parse(spec) {
-            Ok(f) => cfg.faults.push(f),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::USAGE;
-            }
-        }
+        cfg.faults.push(Fault::parse(spec).map_err(|e| bad("--fault", e.to_string()))?);
     }
-    let handle = match sim::start(args.listen, cfg).await {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
-            return exit::USAGE;
-        }
-    };
+    let handle = sim::start(args.listen, cfg)
+        .await
+        .map_err(|e| bad("--listen", format!("cannot listen on {}: {e}", args.listen)))?;
     info!(url = %handle.base_url(), "EA API simulator listening");
     eprintln!("EA API simulator listening on {}", handle.base_url());
     tokio::select! {
         _ = tokio::signal::ctrl_c() => handle.stop().await,
     }
-    exit::OK
+    Ok(exit::OK)
 }
 
 /// Months the demo archives.
@@ -96,13 +76,20 @@ pub(crate) const DEMO_MONTHS: [&str; 3] = ["2024-01", "2024-02", "2024-03"];
 pub(crate) const DEMO_ENROLLMENT: &str = "1234567";
 
 /// The demo's steps are ordinary command lines, so they get every default as is.
-fn demo_command(argv: &[&str]) -> Option<Command> {
-    match Cli::try_parse_from(std::iter::once("ea-usage-archiver").chain(argv.iter().copied())) {
-        Ok(cli) => Some(cli.command),
-        Err(e) => {
-            eprintln!("error: the demo's own arguments are invalid: {e}");
-            None
-        }
+fn demo_command(argv: &[&str]) -> Result<Command, RunError> {
+    Cli::try_parse_from(std::iter::once("ea-usage-archiver").chain(argv.iter().copied()))
+        .map(|cli| cli.command)
+        .map_err(|e| RunError::Internal {
+            what: format!("the demo's own arguments are invalid ({})", argv.join(" ")),
+            source: e.into(),
+        })
+}
+
+/// A step of the demo that is not the command it should be.
+fn not_the_command(argv: &[&str]) -> RunError {
+    RunError::Internal {
+        what: format!("the demo's step parsed as another command ({})", argv.join(" ")),
+        source: "unexpected command".into(),
     }
 }
 
@@ -114,7 +101,7 @@ async fn demo_pull(
     dest: &str,
     months: &[&str],
     revision: u32,
-) -> Result<crate::app::RunSummary, i32> {
+) -> Result<crate::app::RunSummary, RunError> {
     demo_pull_from(dest, months, revision, false).await
 }
 
@@ -124,14 +111,14 @@ async fn demo_pull_from(
     months: &[&str],
     revision: u32,
     cost_details: bool,
-) -> Result<crate::app::RunSummary, i32> {
+) -> Result<crate::app::RunSummary, RunError> {
     let mut cfg = SimConfig::new(DEMO_KEY);
     cfg.revision = revision;
     let handle = sim::start(([127, 0, 0, 1], 0).into(), cfg)
         .await
-        .map_err(|e| {
-            eprintln!("error: cannot start the simulator: {e}");
-            exit::INTERNAL
+        .map_err(|e| RunError::Internal {
+            what: "cannot start the simulator".into(),
+            source: e.into(),
         })?;
     let base_url = handle.base_url();
     let mut argv = vec![
@@ -151,9 +138,12 @@ async fn demo_pull_from(
     for m in months {
         argv.extend(["--month", m]);
     }
-    let Some(Command::Archive(a)) = demo_command(&argv) else {
-        handle.stop().await;
-        return Err(exit::INTERNAL);
+    let a = match demo_command(&argv) {
+        Ok(Command::Archive(a)) => a,
+        other => {
+            handle.stop().await;
+            return Err(other.err().unwrap_or_else(|| not_the_command(&argv)));
+        }
     };
     let result = archive_with(
         &a,
@@ -164,18 +154,12 @@ async fn demo_pull_from(
     )
     .await;
     handle.stop().await;
-    result.map_err(|e| {
-        eprintln!("error: {}", e.chain());
-        e.exit_code()
-    })
+    result
 }
 
-pub(super) async fn demo(args: &DemoArgs) -> i32 {
+pub(super) async fn demo(args: &DemoArgs) -> Done {
     // 1. Three months as first published.
-    let summary = match demo_pull(&args.dest, &DEMO_MONTHS, 0).await {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let summary = demo_pull(&args.dest, &DEMO_MONTHS, 0).await?;
     outln!(
         "Archived enrollment {DEMO_ENROLLMENT} from the built-in EA API simulator into {}",
         summary.dest
@@ -200,15 +184,12 @@ pub(super) async fn demo(args: &DemoArgs) -> i32 {
         );
     }
     if summary.exit_code() != exit::OK {
-        return summary.exit_code();
+        return Ok(summary.exit_code());
     }
     // 2. The last month restated, as the API does for days after a month closes: the new
     //    version replaces it, the old one is kept in history, and `diff` explains the change.
     let month = DEMO_MONTHS[DEMO_MONTHS.len() - 1];
-    let restated = match demo_pull(&args.dest, &[month], 1).await {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let restated = demo_pull(&args.dest, &[month], 1).await?;
     let p = &restated.partitions[0];
     outln!();
     outln!(
@@ -227,18 +208,15 @@ pub(super) async fn demo(args: &DemoArgs) -> i32 {
         "--month",
         month,
     ];
-    let code = match demo_command(&argv) {
-        Some(Command::Diff(d)) => super::versions::diff(&d).await,
-        _ => exit::INTERNAL,
+    let code = match demo_command(&argv)? {
+        Command::Diff(d) => super::versions::diff(&d).await?,
+        _ => return Err(not_the_command(&argv)),
     };
     if code != exit::OK {
-        return code;
+        return Ok(code);
     }
     // 3. A month after the EA API's retirement, from the Cost Details API, into the same lake.
-    let after = match demo_pull_from(&args.dest, &[DEMO_COST_DETAILS_MONTH], 0, true).await {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let after = demo_pull_from(&args.dest, &[DEMO_COST_DETAILS_MONTH], 0, true).await?;
     let p = &after.partitions[0];
     outln!();
     outln!(
@@ -249,22 +227,17 @@ pub(super) async fn demo(args: &DemoArgs) -> i32 {
         p.cost_total.as_deref().unwrap_or("-"),
         p.path.as_deref().or(p.error.as_deref()).unwrap_or("")
     );
-    after.exit_code()
+    Ok(after.exit_code())
 }
 
-pub(super) fn sim_totals(args: &SimTotalsArgs) -> i32 {
+#[cfg(feature = "test-hooks")]
+pub(super) fn sim_totals(args: &SimTotalsArgs) -> Done {
     let mut cfg = SimConfig::new(DEMO_KEY);
     cfg.rows_per_month = args.rows_per_month;
     cfg.revision = args.revision;
     let mut out = serde_json::Map::new();
     for m in &args.months {
-        let (year, month) = match crate::config::parse_month(m) {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!("error: invalid argument {e}");
-                return exit::USAGE;
-            }
-        };
+        let (year, month) = crate::config::parse_month(m)?;
         let spec = cfg.month(&args.enrollment, year, month, args.api_version.into());
         let (rows, total) = sim::data::month_totals(&spec);
         out.insert(
@@ -273,5 +246,5 @@ pub(super) fn sim_totals(args: &SimTotalsArgs) -> i32 {
         );
     }
     outln!("{}", serde_json::Value::Object(out));
-    exit::OK
+    Ok(exit::OK)
 }

@@ -4,28 +4,10 @@ use crate::cli::{OutputFormat, VerifyArgs};
 use crate::config::VerifyConfig;
 use crate::error::exit;
 
-pub(super) async fn verify(args: &VerifyArgs) -> i32 {
-    let cfg = match VerifyConfig::from_args(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: invalid argument {e}");
-            return exit::USAGE;
-        }
-    };
-    let lake = match crate::sink::open_lake(&cfg.dest, false) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {}", crate::text::error_chain(&e));
-            return exit::USAGE;
-        }
-    };
-    let report = match crate::verify::verify(&lake, cfg.enrollment.as_deref(), cfg.month).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}", crate::text::error_chain(&e));
-            return exit::STORAGE;
-        }
-    };
+pub(super) async fn verify(args: &VerifyArgs) -> super::Done {
+    let cfg = VerifyConfig::from_args(args)?;
+    let lake = crate::sink::open_lake(&cfg.dest, false)?;
+    let report = crate::verify::verify(&lake, cfg.enrollment.as_deref(), cfg.month).await?;
     match cfg.format {
         OutputFormat::Json => outln!(
             "{}",
@@ -33,11 +15,11 @@ pub(super) async fn verify(args: &VerifyArgs) -> i32 {
         ),
         OutputFormat::Text => print_verify_table(&report),
     }
-    if report.ok {
+    Ok(if report.ok {
         exit::OK
     } else {
         exit::VERIFY_FAILED
-    }
+    })
 }
 
 fn print_verify_table(r: &crate::verify::VerifyReport) {

@@ -1,31 +1,16 @@
 //! `history`, `diff` and `restore`: a month's versions listed, compared and brought back.
 
 use crate::cli::{DiffArgs, HistoryArgs, OutputFormat, RestoreArgs};
-use crate::config::ConfigError;
 use crate::config::versions::{DiffConfig, HistoryConfig, MonthConfig, RestoreConfig};
-use crate::error::exit;
+use crate::error::{RunError, exit};
 use crate::sink::layout::data_path;
 use crate::sink::read::{Footer, read_footer};
 use crate::sink::{Lake, history, open_lake};
-use crate::text::error_chain;
 use crate::versions::diff::{compare, group};
 use crate::versions::{self, VersionInfo};
 
-fn usage(e: ConfigError) -> i32 {
-    eprintln!("error: invalid argument {e}");
-    exit::USAGE
-}
-
-fn storage(e: &dyn std::error::Error) -> i32 {
-    eprintln!("error: {}", error_chain(e));
-    exit::STORAGE
-}
-
-fn open(month: &MonthConfig) -> Result<Lake, i32> {
-    open_lake(&month.dest, false).map_err(|e| {
-        eprintln!("error: {}", error_chain(&e));
-        exit::USAGE
-    })
+fn open(month: &MonthConfig) -> Result<Lake, RunError> {
+    Ok(open_lake(&month.dest, false)?)
 }
 
 fn print_json(v: &impl serde::Serialize) {
@@ -36,20 +21,11 @@ fn print_json(v: &impl serde::Serialize) {
 }
 
 /// `history`.
-pub(super) async fn history(args: &HistoryArgs) -> i32 {
-    let cfg = match HistoryConfig::from_args(args) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
-    let lake = match open(&cfg.month) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+pub(super) async fn history(args: &HistoryArgs) -> super::Done {
+    let cfg = HistoryConfig::from_args(args)?;
+    let lake = open(&cfg.month)?;
     let key = &cfg.month.key;
-    let list = match versions::list(&lake, key).await {
-        Ok(v) => v,
-        Err(e) => return storage(&e),
-    };
+    let list = versions::list(&lake, key).await?;
     match cfg.format {
         OutputFormat::Json => print_json(&serde_json::json!({
             "dest": lake.url.as_str(),
@@ -59,7 +35,7 @@ pub(super) async fn history(args: &HistoryArgs) -> i32 {
         })),
         OutputFormat::Text => print_history(&list, &key.month_label()),
     }
-    exit::OK
+    Ok(exit::OK)
 }
 
 fn print_history(list: &[VersionInfo], month: &str) {
@@ -95,82 +71,66 @@ fn print_history(list: &[VersionInfo], month: &str) {
 }
 
 /// `diff`.
-pub(crate) async fn diff(args: &DiffArgs) -> i32 {
-    let cfg = match DiffConfig::from_args(args) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
-    let lake = match open(&cfg.month) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+pub(crate) async fn diff(args: &DiffArgs) -> super::Done {
+    let cfg = DiffConfig::from_args(args)?;
+    let lake = open(&cfg.month)?;
     let key = &cfg.month.key;
-    let current = match read_footer(&lake, &data_path(&lake.prefix, key)).await {
-        Ok(f) => f,
-        Err(e) => return storage(&e),
-    };
-    let kept = match history::versions(&lake, key).await {
-        Ok(v) => v,
-        Err(e) => return storage(&e),
-    };
+    let current = read_footer(&lake, &data_path(&lake.prefix, key)).await?;
+    let kept = history::versions(&lake, key).await?;
     let current_id = history::id_of(&current);
-    let to = match cfg.to.clone().or(current_id.clone()) {
-        Some(v) => v,
-        None => {
-            return usage(crate::config::bad(
-                "--month",
-                format!("{} has no current version", key.month_label()),
-            ));
-        }
-    };
+    let to = cfg.to.clone().or(current_id.clone()).ok_or_else(|| {
+        crate::config::bad(
+            "--month",
+            format!("{} has no current version", key.month_label()),
+        )
+    })?;
     // Default --from: the newest history version older than --to.
-    let from = match cfg.from.clone().or_else(|| {
-        kept.iter()
-            .rev()
-            .map(|(id, _)| id.clone())
-            .find(|id| *id != to && (Some(&to) == current_id.as_ref() || *id < to))
-    }) {
-        Some(v) => v,
-        None => {
-            return usage(crate::config::bad(
+    let from = cfg
+        .from
+        .clone()
+        .or_else(|| {
+            kept.iter()
+                .rev()
+                .map(|(id, _)| id.clone())
+                .find(|id| *id != to && (Some(&to) == current_id.as_ref() || *id < to))
+        })
+        .ok_or_else(|| {
+            crate::config::bad(
                 "--from",
                 format!(
                     "{} has no earlier version to compare with (run `history`)",
                     key.month_label()
                 ),
-            ));
-        }
-    };
+            )
+        })?;
     let mut sides = Vec::new();
     for (flag, id) in [("--from", &from), ("--to", &to)] {
-        let path = match history::locate(&lake, key, id, &current).await {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                return usage(crate::config::bad(
+        let path = history::locate(&lake, key, id, &current)
+            .await?
+            .ok_or_else(|| {
+                crate::config::bad(
                     flag,
                     format!(
                         "{id:?} is not a version of {} (run `history`)",
                         key.month_label()
                     ),
-                ));
-            }
-            Err(e) => return storage(&e),
+                )
+            })?;
+        let unreadable = |source: crate::text::BoxError| RunError::Unreadable {
+            what: format!("{flag} {id}: not a readable version"),
+            source,
         };
-        let size = match read_footer(&lake, &path).await {
-            Ok(Footer::Found { size, .. }) => size,
-            Ok(_) => {
-                eprintln!("error: {flag} {id}: not a readable version");
-                return exit::DATA;
+        let size = match read_footer(&lake, &path).await? {
+            Footer::Found { size, .. } => size,
+            Footer::Unreadable { .. } => {
+                return Err(unreadable("its Parquet footer cannot be read".into()));
             }
-            Err(e) => return storage(&e),
+            Footer::Missing => return Err(unreadable("the object is gone".into())),
         };
-        match group(&lake, &path, size, &cfg.by).await {
-            Ok(g) => sides.push(g),
-            Err(e) => {
-                eprintln!("error: {flag} {id}: {e}");
-                return exit::DATA;
-            }
-        }
+        let g = group(&lake, &path, size, &cfg.by)
+            .await
+            .map_err(|e| unreadable(e.into()))?;
+        sides.push(g);
     }
     let (groups, total) = compare(&sides[0], &sides[1], &cfg.by);
     match cfg.format {
@@ -243,51 +203,32 @@ pub(crate) async fn diff(args: &DiffArgs) -> i32 {
             outln!("{} group(s) changed", groups.len());
         }
     }
-    exit::OK
+    Ok(exit::OK)
 }
 
 /// `restore`.
-pub(super) async fn restore(args: &RestoreArgs) -> i32 {
-    let cfg = match RestoreConfig::from_args(args) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
-    let lake = match open(&cfg.month) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let cancel = match crate::cancel::on_signals() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: cannot listen for signals: {e}");
-            return exit::INTERNAL;
-        }
-    };
+pub(super) async fn restore(args: &RestoreArgs) -> super::Done {
+    let cfg = RestoreConfig::from_args(args)?;
+    let lake = open(&cfg.month)?;
+    let cancel = crate::cancel::on_signals().map_err(RunError::Signals)?;
     let run_id = crate::app::new_run_id();
     let key = &cfg.month.key;
-    match versions::restore::restore(
+    let r = versions::restore::restore(
         &lake,
         key,
         &cfg.version,
         &run_id,
         cfg.lease_ttl,
         cfg.history_keep,
+        &cfg.write,
         &cancel,
     )
-    .await
-    {
-        Ok(r) => {
-            print_json(&serde_json::json!({
-                "run_id": run_id,
-                "enrollment": key.enrollment,
-                "month": key.month_label(),
-                "restored": r,
-            }));
-            exit::OK
-        }
-        Err(e) => {
-            eprintln!("error: {}", e.chain());
-            e.exit_code()
-        }
-    }
+    .await?;
+    print_json(&serde_json::json!({
+        "run_id": run_id,
+        "enrollment": key.enrollment,
+        "month": key.month_label(),
+        "restored": r,
+    }));
+    Ok(exit::OK)
 }

@@ -11,7 +11,7 @@ use super::{ConfigError, bad, load_api_key, parse_enrollment};
 use crate::cli::ArchiveArgs;
 use crate::cli::{MetricArg, SourceArg};
 use crate::sink::{PartitionKey, WriteSettings};
-use crate::source::cost_details::{CostDetailsSettings, Metric, Token};
+use crate::source::cost_details::{CostDetailsSettings, Metric};
 use crate::source::http::HttpSettings;
 use crate::source::retry::RetryConfig;
 use crate::source::{ApiVersion, Endpoint, SourceSpec};
@@ -55,8 +55,6 @@ pub(crate) struct ArchiveConfig {
     pub lease_ttl: Duration,
     /// `--history-keep`.
     pub history_keep: usize,
-    /// `--crash-after history-copy` (test hook).
-    pub crash_after_history_copy: bool,
 }
 
 /// The environment variables credentials come from.
@@ -75,31 +73,6 @@ impl CredentialEnv {
             ea_api_key: std::env::var("EA_API_KEY").ok(),
             azure_access_token: std::env::var("AZURE_ACCESS_TOKEN").ok(),
         }
-    }
-}
-
-/// The Cost Management token from `--access-token-file` or `AZURE_ACCESS_TOKEN`; `None`: use
-/// the Azure credential chain when the run starts.
-fn load_token(
-    file: Option<&std::path::PathBuf>,
-    env: Option<String>,
-) -> Result<Option<Token>, ConfigError> {
-    match file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                bad(
-                    "--access-token-file",
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
-            Token::new(&text).map(Some).ok_or_else(|| {
-                bad(
-                    "--access-token-file",
-                    format!("{} is empty", path.display()),
-                )
-            })
-        }
-        None => Ok(env.as_deref().and_then(Token::new)),
     }
 }
 
@@ -181,7 +154,7 @@ impl ArchiveConfig {
             }
             None if a.source == SourceArg::CostDetails => {
                 let token =
-                    load_token(a.access_token_file.as_ref(), env.azure_access_token.clone())?;
+                    super::load_secret("--access-token-file", a.access_token_file.as_ref(), env.azure_access_token.clone())?;
                 let management_url =
                     parse_api_url("--management-url", &a.management_url, a.allow_http)?;
                 if a.report_timeout == 0 {
@@ -194,11 +167,7 @@ impl ArchiveConfig {
                         metric,
                         allow_http: a.allow_http,
                         request_timeout: Duration::from_secs(a.request_timeout),
-                        retry: RetryConfig {
-                            max_retries: a.max_retries,
-                            base_delay: Duration::from_millis(a.retry_base_delay_ms.max(1)),
-                            ..RetryConfig::default()
-                        },
+                        retry: retry_config(a),
                         report_timeout: Duration::from_secs(a.report_timeout),
                     },
                 }
@@ -222,11 +191,7 @@ impl ArchiveConfig {
                     })
                     .collect::<Result<_, _>>()?;
                 let timeout = Duration::from_secs(a.request_timeout);
-                let retry = RetryConfig {
-                    max_retries: a.max_retries,
-                    base_delay: Duration::from_millis(a.retry_base_delay_ms.max(1)),
-                    ..RetryConfig::default()
-                };
+                let retry = retry_config(a);
                 SourceSpec::EaApi {
                     key,
                     http: HttpSettings {
@@ -265,23 +230,23 @@ impl ArchiveConfig {
             allow_shrink: a.allow_shrink,
             lease_ttl: Duration::from_secs(a.lease_ttl),
             history_keep: a.history_keep,
-            crash_after_history_copy: match a.crash_after.as_deref() {
-                None => false,
-                Some("history-copy") => true,
-                Some(other) => {
-                    return Err(bad(
-                        "--crash-after",
-                        format!("{other:?} is not a step (history-copy)"),
-                    ));
-                }
-            },
             concurrency: a.concurrency,
             write: WriteSettings {
                 row_group_rows: a.row_group_rows,
                 part_bytes: a.upload_part_bytes,
-                ..WriteSettings::default()
+                ..super::defaults::write_settings()
             },
         })
+    }
+}
+
+/// The retry policy of `--max-retries` and `--retry-base-delay-ms`.
+fn retry_config(a: &ArchiveArgs) -> RetryConfig {
+    RetryConfig {
+        max_retries: a.max_retries,
+        base_delay: Duration::from_millis(a.retry_base_delay_ms.max(1)),
+        max_delay: Duration::from_secs(super::defaults::RETRY_MAX_DELAY_S),
+        deadline: Duration::from_secs(super::defaults::RETRY_DEADLINE_S),
     }
 }
 

@@ -36,3 +36,13 @@ pub(crate) const DIFF_BY: &str = "subscription_guid,meter_category";
 pub(crate) const MANAGEMENT_URL: &str = "https://management.azure.com";
 /// `--report-timeout`, seconds: how long a Cost Details report may take to be ready.
 pub(crate) const REPORT_TIMEOUT_S: u64 = 30 * 60;
+
+/// The writer's settings when no flag changes them (`restore` and `archive` start from these).
+pub(crate) fn write_settings() -> crate::sink::WriteSettings {
+    crate::sink::WriteSettings {
+        row_group_rows: ROW_GROUP_ROWS,
+        part_bytes: UPLOAD_PART_BYTES,
+        upload_concurrency: UPLOAD_CONCURRENCY,
+        encode_lanes: crate::sink::pool::encoder_threads(),
+    }
+}

@@ -16,7 +16,7 @@ pub(crate) use archive::{ArchiveConfig, PartitionPlan};
 pub(crate) use months::{parse_month, today_utc};
 pub(crate) use verify::VerifyConfig;
 
-use crate::source::ApiKey;
+use crate::source::Secret;
 
 /// A flag that failed validation.
 #[derive(Debug, thiserror::Error)]
@@ -47,29 +47,34 @@ pub(crate) fn parse_enrollment(s: &str) -> Result<String, ConfigError> {
     Ok(s.to_string())
 }
 
-/// Reads the key from `--api-key-file` or `EA_API_KEY`.
-pub(crate) fn load_api_key(
+/// Reads a secret from the file named by `flag`, else from the environment variable's value
+/// `env`; `None` when neither gives one. A named file that cannot be read, or is empty, is an
+/// error naming the flag.
+pub(crate) fn load_secret(
+    flag: &'static str,
     file: Option<&PathBuf>,
     env: Option<String>,
-) -> Result<ApiKey, ConfigError> {
+) -> Result<Option<Secret>, ConfigError> {
     match file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                bad(
-                    "--api-key-file",
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
-            ApiKey::new(&text)
-                .ok_or_else(|| bad("--api-key-file", format!("{} is empty", path.display())))
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| bad(flag, format!("cannot read {}: {e}", path.display())))?;
+            Secret::new(&text)
+                .map(Some)
+                .ok_or_else(|| bad(flag, format!("{} is empty", path.display())))
         }
-        None => env.as_deref().and_then(ApiKey::new).ok_or_else(|| {
-            bad(
-                "EA_API_KEY",
-                "no API key: set EA_API_KEY or pass --api-key-file PATH",
-            )
-        }),
+        None => Ok(env.as_deref().and_then(Secret::new)),
     }
+}
+
+/// Reads the EA API key from `--api-key-file` or `EA_API_KEY`; one of them must give it.
+pub(crate) fn load_api_key(file: Option<&PathBuf>, env: Option<String>) -> Result<Secret, ConfigError> {
+    load_secret("--api-key-file", file, env)?.ok_or_else(|| {
+        bad(
+            "EA_API_KEY",
+            "no API key: set EA_API_KEY or pass --api-key-file PATH",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -91,6 +96,6 @@ mod tests {
         assert!(load_api_key(None, Some("  ".into())).is_err());
         let k = load_api_key(None, Some("abc\n".into())).unwrap();
         assert_eq!(k.expose(), "abc");
-        assert_eq!(format!("{k:?}"), "ApiKey(<redacted>)");
+        assert_eq!(format!("{k:?}"), "Secret(<redacted>)");
     }
 }

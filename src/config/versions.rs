@@ -5,7 +5,7 @@ use super::{ConfigError, bad, parse_enrollment, parse_month};
 use crate::cli::{DiffArgs, HistoryArgs, MonthArgs, OutputFormat, RestoreArgs};
 use crate::sink::PartitionKey;
 use crate::sink::layout::is_version_id;
-use crate::versions::diff::ungroupable;
+use crate::schema::ungroupable;
 
 /// A checked month of a lake.
 #[derive(Debug, Clone)]
@@ -115,6 +115,8 @@ pub(crate) struct RestoreConfig {
     pub history_keep: usize,
     /// `--lease-ttl`.
     pub lease_ttl: std::time::Duration,
+    /// The writer's settings (the defaults: a restore re-encodes the version as a pull would).
+    pub write: crate::sink::WriteSettings,
 }
 
 impl RestoreConfig {
@@ -128,6 +130,7 @@ impl RestoreConfig {
             version: version("--version", &a.version)?,
             history_keep: a.history_keep,
             lease_ttl: std::time::Duration::from_secs(a.lease_ttl),
+            write: super::defaults::write_settings(),
         })
     }
 }

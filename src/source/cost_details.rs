@@ -22,7 +22,7 @@ use url::Url;
 use super::csv_frame::{self, Compression};
 use super::retry::{RetryConfig, send_retrying};
 use super::trust::{Trust, check_transport, origin};
-use super::{PageStream, SourceError};
+use super::{PageStream, Secret, SourceError};
 use crate::text::body_snippet;
 
 /// The API version this tool speaks.
@@ -52,24 +52,6 @@ impl Metric {
             Metric::Actual => "actual",
             Metric::Amortized => "amortized",
         }
-    }
-}
-
-/// A Cost Management bearer token. Its `Debug` never shows the value.
-#[derive(Clone)]
-pub(crate) struct Token(String);
-
-impl Token {
-    /// Wraps a token, trimming whitespace (token files end with a newline).
-    pub(crate) fn new(t: &str) -> Option<Self> {
-        let t = t.trim();
-        (!t.is_empty()).then(|| Token(t.to_owned()))
-    }
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Token(<redacted>)")
     }
 }
 
@@ -165,9 +147,13 @@ pub(crate) fn shown(u: &Url) -> String {
 impl CostDetailsSource {
     /// Builds the clients: one that sends the token, one for blobs that never does. Redirects
     /// are not followed, so neither can be led elsewhere.
-    pub(crate) fn new(token: &Token, settings: CostDetailsSettings) -> Result<Self, String> {
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.0))
-            .map_err(|_| "the access token contains characters not allowed in an HTTP header")?;
+    pub(crate) fn new(token: &Secret, settings: CostDetailsSettings) -> Result<Self, SourceError> {
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+            SourceError::Credential {
+                reason: "the access token contains characters not allowed in an HTTP header"
+                    .into(),
+            }
+        })?;
         auth.set_sensitive(true);
         crate::tls::install_crypto_provider();
         let build = || {
@@ -177,7 +163,7 @@ impl CostDetailsSource {
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("ea-usage-archiver/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+                .map_err(|source| SourceError::Client { source })
         };
         // Blobs can be large: no overall timeout, only for connecting and between reads.
         let blobs = reqwest::Client::builder()
@@ -186,7 +172,7 @@ impl CostDetailsSource {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("ea-usage-archiver/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|source| SourceError::Client { source })?;
         Ok(Self {
             api: build()?,
             blobs,

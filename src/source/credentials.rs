@@ -13,15 +13,15 @@
 //! as the source's `Authorization` header.
 
 use super::SourceError;
-use super::cost_details::Token;
+use super::Secret;
 
 /// The scope of every Cost Management token.
 pub(crate) const SCOPE: &str = "https://management.azure.com/.default";
 
 /// A token from the credential chain, or why none could be had.
 #[cfg(feature = "azure-identity")]
-pub(crate) async fn from_chain() -> Result<Token, SourceError> {
-    use azure_core::credentials::{Secret, TokenCredential};
+pub(crate) async fn from_chain() -> Result<Secret, SourceError> {
+    use azure_core::credentials::{Secret as AzureSecret, TokenCredential};
     use azure_identity::{
         AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential,
         WorkloadIdentityCredential,
@@ -38,7 +38,7 @@ pub(crate) async fn from_chain() -> Result<Token, SourceError> {
         env("AZURE_CLIENT_ID"),
         env("AZURE_CLIENT_SECRET"),
     ) {
-        match ClientSecretCredential::new(&tenant, client, Secret::new(secret), None) {
+        match ClientSecretCredential::new(&tenant, client, AzureSecret::new(secret), None) {
             Ok(c) => chain.push((
                 "client secret (AZURE_CLIENT_SECRET)",
                 c,
@@ -75,7 +75,7 @@ pub(crate) async fn from_chain() -> Result<Token, SourceError> {
                     credential = name,
                     "Cost Management token from the credential chain"
                 );
-                return Token::new(t.token.secret()).ok_or_else(|| SourceError::Credential {
+                return Secret::new(t.token.secret()).ok_or_else(|| SourceError::Credential {
                     reason: format!("{name} returned an empty token"),
                 });
             }
@@ -96,7 +96,7 @@ pub(crate) async fn from_chain() -> Result<Token, SourceError> {
 
 /// Without the `azure-identity` feature there is no chain: a token must be given.
 #[cfg(not(feature = "azure-identity"))]
-pub(crate) async fn from_chain() -> Result<Token, SourceError> {
+pub(crate) async fn from_chain() -> Result<Secret, SourceError> {
     Err(SourceError::Credential {
         reason: "no Cost Management token: set AZURE_ACCESS_TOKEN or pass --access-token-file (this build has no Azure credential chain: feature azure-identity)".into(),
     })

@@ -11,7 +11,7 @@ use url::Url;
 use super::paging::Cursor;
 use super::retry::{RetryConfig, is_retryable_status, server_wait};
 use super::trust::Trust;
-use super::{ApiKey, PageFormat, PageStream, RawPage, SourceError};
+use super::{Secret, PageFormat, PageStream, RawPage, SourceError};
 use crate::json::envelope;
 use crate::text::body_snippet;
 
@@ -50,10 +50,13 @@ impl std::fmt::Debug for HttpSource {
 
 impl HttpSource {
     /// Builds the client. Redirects are not followed, so the key cannot leak through one.
-    pub(crate) fn new(key: &ApiKey, settings: HttpSettings) -> Result<Self, String> {
+    pub(crate) fn new(key: &Secret, settings: HttpSettings) -> Result<Self, SourceError> {
         let mut auth =
             HeaderValue::from_str(&format!("bearer {}", key.expose())).map_err(|_| {
-                "the API key contains characters not allowed in an HTTP header".to_string()
+                SourceError::Credential {
+                    reason: "the API key contains characters not allowed in an HTTP header"
+                        .into(),
+                }
             })?;
         auth.set_sensitive(true);
         crate::tls::install_crypto_provider();
@@ -63,7 +66,7 @@ impl HttpSource {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("ea-usage-archiver/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|source| SourceError::Client { source })?;
         Ok(Self {
             client,
             auth,

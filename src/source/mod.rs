@@ -12,6 +12,7 @@ pub(crate) mod open;
 pub(crate) mod paging;
 pub(crate) mod replay;
 pub(crate) mod retry;
+pub(crate) mod secret;
 pub(crate) mod trust;
 
 use std::pin::Pin;
@@ -21,6 +22,7 @@ use futures::Stream;
 
 pub(crate) use endpoint::{ApiVersion, Endpoint};
 pub(crate) use open::{MonthRequest, Pages, Source, SourceSpec};
+pub(crate) use secret::Secret;
 
 /// One page body as received.
 #[derive(Debug, Clone)]
@@ -51,29 +53,6 @@ pub(crate) enum PageFormat {
 
 /// A stream of pages in order.
 pub(crate) type PageStream = Pin<Box<dyn Stream<Item = Result<RawPage, SourceError>> + Send>>;
-
-/// A secret API key. Its `Debug` and `Display` never show the value.
-#[derive(Clone)]
-pub(crate) struct ApiKey(String);
-
-impl ApiKey {
-    /// Wraps a key, trimming surrounding whitespace (key files end with a newline).
-    pub(crate) fn new(key: &str) -> Option<Self> {
-        let k = key.trim();
-        (!k.is_empty()).then(|| ApiKey(k.to_owned()))
-    }
-
-    /// The raw value, for the `Authorization` header only.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
 
 /// Why pages could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +131,14 @@ pub(crate) enum SourceError {
         /// What was wrong.
         reason: String,
     },
-    /// No Cost Management token could be had.
+    /// The HTTP client could not be built (the system's TLS or proxy settings).
+    #[error("cannot build the HTTP client")]
+    Client {
+        /// The client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// No usable credential: none could be had, or it cannot be sent in a header.
     #[error("{reason}")]
     Credential {
         /// Which credentials were tried, and why each failed (no secret).

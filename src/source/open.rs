@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::cost_details::{CostDetailsSettings, CostDetailsSource, Token};
+use super::cost_details::{CostDetailsSettings, CostDetailsSource};
 use super::http::{HttpSettings, HttpSource};
-use super::{ApiKey, Endpoint, PageStream, SourceError, replay};
+use super::{Endpoint, PageStream, Secret, SourceError, replay};
 
 /// A source as configured (checked, nothing opened).
 #[derive(Debug, Clone)]
@@ -15,14 +15,14 @@ pub(crate) enum SourceSpec {
     /// The EA Reporting API over HTTP.
     EaApi {
         /// The key.
-        key: ApiKey,
+        key: Secret,
         /// HTTP settings.
         http: HttpSettings,
     },
     /// The Cost Management Cost Details API.
     CostDetails {
         /// The bearer token, when given; else the Azure credential chain's.
-        token: Option<Token>,
+        token: Option<Secret>,
         /// Its settings.
         settings: CostDetailsSettings,
     },
@@ -71,10 +71,9 @@ pub(crate) struct Pages {
 impl Source {
     /// Builds the source: the HTTP client for an API, nothing for a replay.
     pub(crate) async fn new(spec: &SourceSpec) -> Result<Self, SourceError> {
-        let internal = |reason: String| SourceError::Credential { reason };
         Ok(match spec {
             SourceSpec::EaApi { key, http } => Source::EaApi(Arc::new(
-                HttpSource::new(key, http.clone()).map_err(internal)?,
+                HttpSource::new(key, http.clone())?,
             )),
             SourceSpec::CostDetails { token, settings } => {
                 let token = match token {
@@ -82,7 +81,7 @@ impl Source {
                     None => super::credentials::from_chain().await?,
                 };
                 Source::CostDetails(Arc::new(
-                    CostDetailsSource::new(&token, settings.clone()).map_err(internal)?,
+                    CostDetailsSource::new(&token, settings.clone())?,
                 ))
             }
             SourceSpec::Replay { dir } => Source::Replay(dir.clone()),

@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::header::HeaderMap;
 
-use crate::config::defaults;
 
 /// The EA API's own throttling header, in seconds.
 pub(crate) const EA_RETRY_AFTER: &str = "x-ms-ratelimit-microsoft.consumption-retry-after";
@@ -23,17 +22,6 @@ pub(crate) struct RetryConfig {
     pub max_delay: Duration,
     /// Overall time allowed for one page, retries and waits included.
     pub deadline: Duration,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self {
-            max_retries: defaults::MAX_RETRIES,
-            base_delay: Duration::from_millis(defaults::RETRY_BASE_DELAY_MS),
-            max_delay: Duration::from_secs(defaults::RETRY_MAX_DELAY_S),
-            deadline: Duration::from_secs(defaults::RETRY_DEADLINE_S),
-        }
-    }
 }
 
 impl RetryConfig {

@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use super::cell_text::CellText;
 use crate::money::format_scaled;
-use crate::schema::{COLUMNS, Kind};
 use crate::sink::Lake;
 use crate::sink::read::StoreReader;
 
@@ -36,16 +35,6 @@ pub(crate) struct Groups {
     pub total: Totals,
 }
 
-/// Why `--by` names a column that cannot group rows; `None` when it can.
-pub(crate) fn ungroupable(column: &str) -> Option<String> {
-    match COLUMNS.iter().find(|c| c.name == column) {
-        None => Some(format!("{column:?} is not a column of the lake schema")),
-        Some(c) if matches!(c.kind, Kind::Tags | Kind::Extra) => Some(format!(
-            "{column:?} is a map column; maps cannot group rows"
-        )),
-        Some(_) => None,
-    }
-}
 
 impl Groups {
     /// Adds a batch holding (at least) the `by` columns and `cost`.
@@ -313,12 +302,5 @@ mod tests {
         assert_eq!(groups[1].cost_before, "0");
         assert_eq!((total.rows_before, total.rows_after), (4, 4));
         assert_eq!(total.cost_delta, format_scaled(21));
-    }
-
-    #[test]
-    fn maps_and_unknown_columns_cannot_group() {
-        assert!(ungroupable("meter_category").is_none());
-        assert!(ungroupable("tags").unwrap().contains("map"));
-        assert!(ungroupable("nope").unwrap().contains("not a column"));
     }
 }

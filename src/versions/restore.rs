@@ -11,8 +11,8 @@ use parquet::file::metadata::KeyValue;
 
 use crate::cancel::Cancel;
 use crate::sink::lake::commit::NewVersion;
-use crate::sink::publish::{PublishSettings, Published, publish};
-use crate::error::RunError;
+use crate::sink::lease::LeaseError;
+use crate::sink::publish::{PublishError, PublishSettings, Published, publish};
 use crate::money::format_scaled;
 use crate::sink::layout::data_path;
 use crate::sink::lease::Lease;
@@ -36,7 +36,7 @@ pub(crate) struct Restored {
     pub path: String,
 }
 
-/// Why a restore cannot start: the version named is not one of the month's.
+/// Why a restore did not happen; the month is as it was.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RestoreError {
     /// No such version.
@@ -45,6 +45,21 @@ pub(crate) enum RestoreError {
     /// It is the current one already.
     #[error("--version {0:?} is the month's current version already")]
     Current(String),
+    /// Reading the version, writing it or publishing it failed (or a signal came first).
+    #[error(transparent)]
+    Failed(#[from] PublishError),
+}
+
+impl From<SinkError> for RestoreError {
+    fn from(e: SinkError) -> Self {
+        RestoreError::Failed(e.into())
+    }
+}
+
+impl From<LeaseError> for RestoreError {
+    fn from(e: LeaseError) -> Self {
+        RestoreError::Failed(e.into())
+    }
 }
 
 /// Restores `version` of `key` for run `run_id`.
@@ -55,10 +70,21 @@ pub(crate) async fn restore(
     run_id: &str,
     lease_ttl: std::time::Duration,
     history_keep: usize,
+    write: &WriteSettings,
     cancel: &Cancel,
-) -> Result<Restored, RunError> {
+) -> Result<Restored, RestoreError> {
     let lease = Lease::acquire(lake, key, run_id, lease_ttl).await?;
-    let result = restore_held(lake, key, version, run_id, history_keep, cancel, &lease).await;
+    let result = restore_held(
+        lake,
+        key,
+        version,
+        run_id,
+        history_keep,
+        write,
+        cancel,
+        &lease,
+    )
+    .await;
     lease.release().await;
     result
 }
@@ -69,25 +95,20 @@ async fn restore_held(
     version: &str,
     run_id: &str,
     history_keep: usize,
+    write: &WriteSettings,
     cancel: &Cancel,
     lease: &Lease,
-) -> Result<Restored, RunError> {
+) -> Result<Restored, RestoreError> {
     let current_path = data_path(&lake.prefix, key);
     let current = read_footer(lake, &current_path).await?;
     let Some(path) = history::locate(lake, key, version, &current).await? else {
-        return Err(RunError::Restore(RestoreError::Unknown(
-            version.to_string(),
-        )));
+        return Err(RestoreError::Unknown(version.to_string()));
     };
     if path == current_path {
-        return Err(RunError::Restore(RestoreError::Current(
-            version.to_string(),
-        )));
+        return Err(RestoreError::Current(version.to_string()));
     }
     let Footer::Found { kv, size } = read_footer(lake, &path).await? else {
-        return Err(RunError::Restore(RestoreError::Unknown(
-            version.to_string(),
-        )));
+        return Err(RestoreError::Unknown(version.to_string()));
     };
     let reader = StoreReader::new(lake.store.clone(), path.clone(), size);
     let builder = ParquetRecordBatchStreamBuilder::new(reader)
@@ -100,12 +121,12 @@ async fn restore_held(
         .cloned()
         .unwrap_or_default();
     let mut stream = builder.build().map_err(|e| lake.error(&path, e))?;
-    let mut writer = PartitionWriter::begin(lake, key, run_id, &WriteSettings::default()).await?;
+    let mut writer = PartitionWriter::begin(lake, key, run_id, write).await?;
     let (mut rows, mut total) = (0u64, 0i128);
-    let copied: Result<(), RunError> = async {
+    let copied: Result<(), RestoreError> = async {
         while let Some(batch) = stream.try_next().await.map_err(|e| lake.error(&path, e))? {
             if let Some(s) = cancel.signal() {
-                return Err(RunError::Cancelled(s));
+                return Err(PublishError::Cancelled(s).into());
             }
             rows += batch.num_rows() as u64;
             if let Some(cost) = batch
@@ -115,7 +136,10 @@ async fn restore_held(
                 for v in cost.iter().flatten() {
                     total = total
                         .checked_add(v)
-                        .ok_or_else(|| RunError::Internal("cost total overflows".into()))?;
+                        .ok_or_else(|| SinkError::Internal {
+                            object: lake.object_url(&path),
+                            source: "the version's cost total overflows".into(),
+                        })?;
                 }
             }
             writer.write(batch).await?;
@@ -130,7 +154,7 @@ async fn restore_held(
     let expected = (kv.get("row_count").cloned(), kv.get("cost_total").cloned());
     if expected != (Some(rows.to_string()), Some(format_scaled(total))) {
         writer.abort().await;
-        return Err(RunError::Sink(SinkError::Internal {
+        return Err(RestoreError::from(SinkError::Internal {
             object: lake.object_url(&path),
             source: format!(
                 "the version holds {rows} rows costing {}, its metadata says {:?} and {:?}: run `verify`",
@@ -154,7 +178,6 @@ async fn restore_held(
         lake,
         allow_shrink: true,
         history_keep,
-        crash_after_history_copy: false,
         cancel,
     };
     let (status, replaced, url) = match publish(&settings, key, staged, &new, Some(lease)).await? {

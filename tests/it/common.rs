@@ -36,8 +36,14 @@ pub async fn start_sim(rows: Option<u64>, faults: &[&str]) -> SimHandle {
 
 /// Runs `ea-usage-archiver archive` with `args`, `EA_API_KEY=key` when given.
 pub async fn archive(args: &[&str], key: Option<&str>) -> Output {
+    archive_env(args, key, &[]).await
+}
+
+/// [`archive`] with more environment variables (test hooks such as `EAUA_TEST_CRASH_AFTER`).
+pub async fn archive_env(args: &[&str], key: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut cmd = tokio::process::Command::new(bin());
     cmd.arg("archive").args(args).env("RUST_LOG", "debug");
+    cmd.envs(env.iter().copied());
     cmd.env_remove("EA_API_KEY");
     if let Some(k) = key {
         cmd.env("EA_API_KEY", k);

@@ -29,6 +29,15 @@ fn totals(revision: u32) -> (u64, i128) {
 
 /// Archives the month from a simulator serving `revision`.
 async fn pull(t: &Target, revision: u32, extra: &[&str]) -> std::process::Output {
+    pull_env(t, revision, extra, &[]).await
+}
+
+async fn pull_env(
+    t: &Target,
+    revision: u32,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let mut cfg = SimConfig::new(KEY);
     cfg.rows_per_month = Some(ROWS);
     cfg.revision = revision;
@@ -36,7 +45,7 @@ async fn pull(t: &Target, revision: u32, extra: &[&str]) -> std::process::Output
     let url = sim.base_url();
     let mut a = args(&url, &t.url, &["--month", MONTH]);
     a.extend_from_slice(extra);
-    let out = archive(&a, Some(KEY)).await;
+    let out = archive_env(&a, Some(KEY), env).await;
     sim.stop().await;
     out
 }
@@ -281,10 +290,11 @@ pub async fn suite(t: Target) {
     // 6. A crash between keeping the current version and committing: the current object and a
     //    copy of it, never a gap; the re-run makes no second copy.
     let current = t.bytes(FILE).await;
-    let out = pull(
+    let out = pull_env(
         &t,
         3,
-        &["--crash-after", "history-copy", "--lease-ttl", "5"],
+        &["--lease-ttl", "5"],
+        &[("EAUA_TEST_CRASH_AFTER", "history-copy")],
     )
     .await;
     assert!(!out.status.success(), "[{kind}] the hook aborts");

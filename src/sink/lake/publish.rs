@@ -50,8 +50,6 @@ pub(crate) struct PublishSettings<'a> {
     pub allow_shrink: bool,
     /// `--history-keep`.
     pub history_keep: usize,
-    /// Test hook: abort after keeping the previous version.
-    pub crash_after_history_copy: bool,
     /// The run's cancellation.
     pub cancel: &'a Cancel,
 }
@@ -164,8 +162,9 @@ async fn decide_and_keep(
     } else {
         None
     };
-    if ctx.crash_after_history_copy && kept.is_some() {
-        eprintln!("--crash-after history-copy: aborting the process");
+    #[cfg(feature = "test-hooks")]
+    if kept.is_some() && std::env::var_os("EAUA_TEST_CRASH_AFTER").is_some_and(|s| s == "history-copy") {
+        eprintln!("EAUA_TEST_CRASH_AFTER=history-copy: aborting the process");
         std::process::abort();
     }
     Ok(Step::Commit { kept })

@@ -19,7 +19,6 @@ use crate::sink::encode::ParallelWriter;
 use crate::sink::layout::PartitionKey;
 use crate::sink::upload::{Upload, UploadMsg, upload_loop};
 use crate::sink::{Lake, SinkError};
-use crate::config::defaults;
 use crate::schema::arrow_schema;
 
 /// Tunables of the writer.
@@ -33,17 +32,6 @@ pub(crate) struct WriteSettings {
     pub upload_concurrency: usize,
     /// Threads that encode a partition's columns (see `encode`).
     pub encode_lanes: usize,
-}
-
-impl Default for WriteSettings {
-    fn default() -> Self {
-        Self {
-            row_group_rows: defaults::ROW_GROUP_ROWS,
-            part_bytes: defaults::UPLOAD_PART_BYTES,
-            upload_concurrency: defaults::UPLOAD_CONCURRENCY,
-            encode_lanes: crate::sink::pool::encoder_threads(),
-        }
-    }
 }
 
 /// The committed object.
@@ -323,7 +311,12 @@ mod tests {
             .convert(&arrow_schema())
             .expect("schema converts");
         let leaves: Vec<ColumnPath> = schema.columns().iter().map(|c| c.path().clone()).collect();
-        let props = writer_properties(&WriteSettings::default());
+        let props = writer_properties(&WriteSettings {
+            row_group_rows: 128 * 1024,
+            part_bytes: 8 << 20,
+            upload_concurrency: 4,
+            encode_lanes: 2,
+        });
         assert_eq!(props.data_page_row_count_limit(), usize::MAX);
         for column in NO_DICTIONARY {
             let path = ColumnPath::from(column);
