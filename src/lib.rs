@@ -54,6 +54,8 @@ pub mod error;
 pub(crate) mod json;
 pub(crate) mod logging;
 pub mod money;
+pub(crate) mod page;
+pub(crate) mod period;
 pub(crate) mod progress;
 pub mod schema;
 #[cfg(feature = "sim")]

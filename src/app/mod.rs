@@ -1,8 +1,10 @@
 //! Orchestration: builds the source and the lake from a checked config, archives partitions
 //! concurrently (bounded by `--concurrency`), and assembles the run summary.
 
+mod ahead;
 pub(crate) mod job;
 pub(crate) mod summary;
+mod tally;
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use crate::error::RunError;
 use crate::sink::open_lake;
 use crate::source::Source;
 use crate::cancel::Cancel;
-use job::{JobContext, archive_partition};
+use job::{JobContext, archive_partition, planned_key};
 pub(crate) use summary::{PartitionReport, RunSummary};
 
 /// A new run id: UTC timestamp plus 32 random bits, e.g. `20261123T120000Z-1a2b3c4d`.
@@ -80,10 +82,13 @@ async fn run_with_id(
             async move {
                 match archive_partition(&ctx, &plan).await {
                     Ok(report) => report,
-                    Err(e @ RunError::Cancelled(_)) => PartitionReport::from_error(&plan.key, &e),
+                    Err(e @ RunError::Cancelled(_)) => {
+                        PartitionReport::from_error(&planned_key(&plan), &e)
+                    }
                     Err(e) => {
-                        error!(enrollment = %plan.key.enrollment, month = %plan.key.month_label(), error = %e.chain(), "partition failed");
-                        PartitionReport::from_error(&plan.key, &e)
+                        let key = planned_key(&plan);
+                        error!(enrollment = %key.enrollment, month = %key.month_label(), error = %e.chain(), "partition failed");
+                        PartitionReport::from_error(&key, &e)
                     }
                 }
             }

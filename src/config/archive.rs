@@ -10,22 +10,20 @@ use super::months::plan_months;
 use super::{ConfigError, bad, load_api_key, parse_enrollment};
 use crate::cli::ArchiveArgs;
 use crate::cli::{MetricArg, SourceArg};
-use crate::sink::{PartitionKey, WriteSettings};
+use crate::period::Period;
+use crate::sink::WriteSettings;
 use crate::source::cost_details::{CostDetailsSettings, Metric};
 use crate::source::http::HttpSettings;
 use crate::source::retry::RetryConfig;
-use crate::source::{ApiVersion, Endpoint, SourceSpec};
+use crate::source::{ApiVersion, SourceSpec};
 
 /// One partition to archive and where its pages come from.
 #[derive(Debug, Clone)]
 pub(crate) struct PartitionPlan {
-    /// The partition.
-    pub key: PartitionKey,
-    /// The endpoint (ignored when replaying).
-    pub endpoint: Endpoint,
-    /// The month is taken from the rows the endpoint returns (the current period), and `key`'s
-    /// month, today's UTC month, is only the fallback for a period with no dated rows.
-    pub month_from_rows: bool,
+    /// Enrollment number.
+    pub enrollment: String,
+    /// What to ask the source for; the source settles which month it is.
+    pub period: Period,
 }
 
 /// A checked `archive` configuration.
@@ -201,22 +199,16 @@ impl ArchiveConfig {
                         request_timeout: timeout,
                         retry,
                         max_pages: a.max_pages,
+                        version,
                     },
                 }
             }
         };
         let plans = plans
             .into_iter()
-            .map(|(year, month, endpoint)| PartitionPlan {
-                key: PartitionKey {
-                    enrollment: enrollment.clone(),
-                    year,
-                    month,
-                },
-                // Cost Details is asked for a billing period: its month is known.
-                month_from_rows: endpoint == Endpoint::Current
-                    && matches!(source, SourceSpec::EaApi { .. }),
-                endpoint,
+            .map(|period| PartitionPlan {
+                enrollment: enrollment.clone(),
+                period,
             })
             .collect();
         Ok(Self {

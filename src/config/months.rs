@@ -4,7 +4,8 @@
 use chrono::{Datelike, NaiveDate, Utc};
 
 use super::{ConfigError, bad};
-use crate::source::{ApiVersion, Endpoint};
+use crate::period::Period;
+use crate::source::ApiVersion;
 
 /// Longest custom range the API accepts, in months.
 pub(crate) const MAX_RANGE_MONTHS: u32 = 36;
@@ -54,13 +55,13 @@ fn month_end(y: i32, m: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid") - chrono::Days::new(1)
 }
 
-/// Splits `[from, to]` into whole months (the unit of replacement), as custom-range endpoints.
-/// The end of the current month is clamped to `today`.
+/// Splits `[from, to]` into whole months (the unit of replacement), as periods of days. The
+/// end of the current month is clamped to `today`.
 pub(crate) fn split_range(
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
-) -> Result<Vec<(i32, u32, Endpoint)>, ConfigError> {
+) -> Result<Vec<Period>, ConfigError> {
     if from > to {
         return Err(bad("--from", format!("{from} is after --to {to}")));
     }
@@ -76,7 +77,7 @@ pub(crate) fn split_range(
     for _ in 0..months {
         let start = NaiveDate::from_ymd_opt(y, m, 1).expect("valid");
         let end = month_end(y, m).min(today.max(start));
-        out.push((y, m, Endpoint::CustomRange { start, end }));
+        out.push(Period::Days { start, end });
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     }
     Ok(out)
@@ -87,16 +88,15 @@ pub(crate) fn today_utc() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// The months to archive and the endpoint of each, in order: `--month`s and
-/// `--billing-period`s (deduplicated), or `--from/--to` split into whole months, or, with none,
-/// the current period (v2) or today's month (v1).
+/// The periods to archive, in order: `--month`s and `--billing-period`s (deduplicated), or
+/// `--from/--to` split into whole months, or, with none, the open billing period.
 pub(crate) fn plan_months(
     months: &[String],
     periods: &[String],
     range: Option<(&str, &str)>,
     version: ApiVersion,
     today: NaiveDate,
-) -> Result<Vec<(i32, u32, Endpoint)>, ConfigError> {
+) -> Result<Vec<Period>, ConfigError> {
     let mut listed: Vec<(i32, u32)> = Vec::new();
     for m in months {
         listed.push(parse_month(m)?);
@@ -106,16 +106,9 @@ pub(crate) fn plan_months(
     }
     listed.sort_unstable();
     listed.dedup();
-    let mut plans: Vec<(i32, u32, Endpoint)> = listed
+    let mut plans: Vec<Period> = listed
         .iter()
-        .map(|&(year, month)| {
-            let endpoint = Endpoint::BillingPeriod {
-                version,
-                year,
-                month,
-            };
-            (year, month, endpoint)
-        })
+        .map(|&(year, month)| Period::Month { year, month })
         .collect();
     if let Some((from, to)) = range {
         if version == ApiVersion::V1 {
@@ -127,16 +120,7 @@ pub(crate) fn plan_months(
         plans = split_range(parse_day("--from", from)?, parse_day("--to", to)?, today)?;
     }
     if plans.is_empty() {
-        let (year, month) = (today.year(), today.month());
-        let endpoint = match version {
-            ApiVersion::V2 => Endpoint::Current,
-            ApiVersion::V1 => Endpoint::BillingPeriod {
-                version,
-                year,
-                month,
-            },
-        };
-        plans.push((year, month, endpoint));
+        plans.push(Period::Current { today });
     }
     Ok(plans)
 }
@@ -167,19 +151,19 @@ mod tests {
     fn ranges_split_into_whole_months_and_are_bounded() {
         let today = d("2026-11-23");
         let parts = split_range(d("2024-01-15"), d("2024-03-02"), today).unwrap();
-        let got: Vec<(i32, u32)> = parts.iter().map(|p| (p.0, p.1)).collect();
+        let got: Vec<(i32, u32)> = parts.iter().map(|p| p.nominal_month()).collect();
         assert_eq!(got, vec![(2024, 1), (2024, 2), (2024, 3)]);
         assert_eq!(
-            parts[1].2,
-            Endpoint::CustomRange {
+            parts[1],
+            Period::Days {
                 start: d("2024-02-01"),
                 end: d("2024-02-29")
             }
         );
         let cur = split_range(d("2026-11-01"), d("2026-11-05"), today).unwrap();
         assert_eq!(
-            cur[0].2,
-            Endpoint::CustomRange {
+            cur[0],
+            Period::Days {
                 start: d("2026-11-01"),
                 end: today
             }
@@ -207,19 +191,10 @@ mod tests {
             today,
         )
         .unwrap();
-        let got: Vec<(i32, u32)> = p.iter().map(|x| (x.0, x.1)).collect();
+        let got: Vec<(i32, u32)> = p.iter().map(|x| x.nominal_month()).collect();
         assert_eq!(got, vec![(2024, 1), (2024, 2)]);
         let p = plan_months(&[], &[], None, ApiVersion::V2, today).unwrap();
-        assert_eq!(p, vec![(2026, 11, Endpoint::Current)]);
-        let p = plan_months(&[], &[], None, ApiVersion::V1, today).unwrap();
-        assert!(matches!(
-            p[0].2,
-            Endpoint::BillingPeriod {
-                year: 2026,
-                month: 11,
-                ..
-            }
-        ));
+        assert_eq!(p, vec![Period::Current { today }]);
         let e = plan_months(
             &[],
             &[],

@@ -95,6 +95,7 @@ fn read_records(
             .read_byte_record(&mut record)
             .map_err(|e| DecodeError::Malformed {
                 page,
+                format: "CSV",
                 source: EnvelopeError::Csv(e.to_string()),
                 snippet: body_snippet(&body[start.min(body.len())..], 200),
             })?;

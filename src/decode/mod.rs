@@ -11,6 +11,7 @@ pub(crate) mod fields;
 pub(crate) mod fingerprint;
 pub(crate) mod json;
 mod page;
+mod raw;
 pub(crate) mod row;
 pub(crate) mod tags;
 
@@ -18,6 +19,7 @@ pub(crate) mod tags;
 mod proptests;
 
 pub(crate) use page::decode_page_sized;
+pub(crate) use raw::decode_raw;
 pub use page::{DecodedPage, decode_page};
 pub use tags::{Tag, Tags, parse_tags};
 
@@ -77,11 +79,13 @@ impl DecodeStats {
 /// Why a page could not be decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
-    /// The body is not the JSON page the API documents.
-    #[error("page {page} is not a valid usage-details JSON page; body starts with: {snippet}")]
+    /// The body is not the page its format documents.
+    #[error("page {page} is not a valid usage-details {format} page; body starts with: {snippet}")]
     Malformed {
         /// 1-based page number.
         page: u64,
+        /// `JSON` or `CSV`.
+        format: &'static str,
         /// What was wrong.
         #[source]
         source: crate::json::envelope::EnvelopeError,

@@ -43,6 +43,7 @@ pub(crate) fn decode_page_sized(
 ) -> Result<DecodedPage, DecodeError> {
     let malformed = |source| DecodeError::Malformed {
         page,
+        format: "JSON",
         source,
         snippet: body_snippet(body, 200),
     };

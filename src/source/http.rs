@@ -11,6 +11,8 @@ use url::Url;
 use super::paging::Cursor;
 use super::retry::{RetryConfig, is_retryable_status, server_wait};
 use super::trust::Trust;
+use crate::period::Period;
+use super::Endpoint;
 use super::{Secret, PageFormat, PageStream, RawPage, SourceError};
 use crate::json::envelope;
 use crate::text::body_snippet;
@@ -30,6 +32,8 @@ pub(crate) struct HttpSettings {
     pub retry: RetryConfig,
     /// Page budget per partition.
     pub max_pages: u64,
+    /// `--api-version`: which endpoints to ask.
+    pub version: super::ApiVersion,
 }
 
 /// An authenticated EA API client.
@@ -77,6 +81,24 @@ impl HttpSource {
     /// The API's base URL.
     pub(crate) fn base_url(&self) -> &Url {
         &self.settings.base_url
+    }
+
+    /// The endpoint that serves `period`: its billing period, its custom date range, or the
+    /// open period (v2; v1 has no such endpoint and is asked for the clock's month).
+    pub(crate) fn endpoint(&self, period: &Period) -> Endpoint {
+        let version = self.settings.version;
+        match *period {
+            Period::Days { start, end } => Endpoint::CustomRange { start, end },
+            Period::Current { .. } if version == super::ApiVersion::V2 => Endpoint::Current,
+            _ => {
+                let (year, month) = period.nominal_month();
+                Endpoint::BillingPeriod {
+                    version,
+                    year,
+                    month,
+                }
+            }
+        }
     }
 
     /// Pages of one partition, starting at `first` and following `nextLink`. With

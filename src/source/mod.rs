@@ -17,39 +17,12 @@ pub(crate) mod trust;
 
 use std::pin::Pin;
 
-use bytes::Bytes;
 use futures::Stream;
 
 pub(crate) use endpoint::{ApiVersion, Endpoint};
-pub(crate) use open::{MonthRequest, Pages, Source, SourceSpec};
+pub(crate) use open::{MonthRequest, PageCheck, Pages, Source, SourceSpec};
 pub(crate) use secret::Secret;
-
-/// One page body as received.
-#[derive(Debug, Clone)]
-pub(crate) struct RawPage {
-    /// 1-based position in the partition's page sequence.
-    pub number: u64,
-    /// The body, exactly as received (decompressed when replayed from `.zst`).
-    pub body: Bytes,
-    /// The response's `ETag`, when the API sent one.
-    pub etag: Option<String>,
-    /// Where it came from, for messages: the request URL (no secrets) or the file.
-    pub origin: String,
-    /// How the body is written.
-    pub format: PageFormat,
-}
-
-/// How a page body is written, which decides its decoder.
-#[derive(Debug, Clone)]
-pub(crate) enum PageFormat {
-    /// An EA usage-details JSON page (`data` and `nextLink`).
-    EaJson,
-    /// Whole records of a CSV report; `header` is the report's header record.
-    Csv {
-        /// The header record, without its line end.
-        header: std::sync::Arc<[u8]>,
-    },
-}
+pub(crate) use crate::page::{PageFormat, RawPage};
 
 /// A stream of pages in order.
 pub(crate) type PageStream = Pin<Box<dyn Stream<Item = Result<RawPage, SourceError>> + Send>>;

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use super::cost_details::{CostDetailsSettings, CostDetailsSource};
 use super::http::{HttpSettings, HttpSource};
-use super::{Endpoint, PageStream, Secret, SourceError, replay};
+use super::endpoint::Endpoint;
+use super::paging::Chain;
+use super::{PageStream, Secret, SourceError, replay};
+use crate::period::Period;
 
 /// A source as configured (checked, nothing opened).
 #[derive(Debug, Clone)]
@@ -49,13 +52,10 @@ pub(crate) enum Source {
 pub(crate) struct MonthRequest<'a> {
     /// Enrollment number.
     pub enrollment: &'a str,
-    /// The month (sources that ask by month).
-    pub year: i32,
-    /// The month, 1–12.
-    pub month: u32,
-    /// The EA endpoint of the month (sources that are not the EA API ignore it).
-    pub endpoint: &'a Endpoint,
-    /// The `ETag` of the month's current object, for a conditional first request.
+    /// The period; each source builds its own request from it.
+    pub period: &'a Period,
+    /// The `ETag` of the month's current object, for a conditional first request (only when
+    /// the month is known before the first page: see [`Source::month_of`]).
     pub if_none_match: Option<String>,
 }
 
@@ -66,6 +66,45 @@ pub(crate) struct Pages {
     /// Where they come from, for the file metadata and logs (a URL without secrets, or
     /// `replay`).
     pub label: String,
+    /// The source's own check of the sequence, fed what each page says of the next.
+    pub check: PageCheck,
+}
+
+/// A source's check that its pages form one whole sequence. Pages fetched over HTTP are
+/// checked as they are followed (`paging::Cursor`); saved JSON pages are read in file order,
+/// so each must name a next page but the last ([`Chain`]); a CSV report has no links.
+#[derive(Debug, Default)]
+pub(crate) struct PageCheck(Option<Chain>);
+
+impl PageCheck {
+    /// Records page `number`, read from `origin`, and the next page it names.
+    pub(crate) fn page(
+        &mut self,
+        number: u64,
+        origin: &str,
+        next_link: Option<&str>,
+    ) -> Result<(), SourceError> {
+        match &mut self.0 {
+            Some(chain) => chain.page(next_link).map_err(|reason| SourceError::Chain {
+                page: number,
+                origin: origin.to_string(),
+                reason,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// After the last page (`number`, from `origin`): `Err` if the sequence is cut short.
+    pub(crate) fn end(&self, number: u64, origin: &str) -> Result<(), SourceError> {
+        match &self.0 {
+            Some(chain) => chain.end().map_err(|reason| SourceError::Chain {
+                page: number,
+                origin: origin.to_string(),
+                reason,
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Source {
@@ -99,25 +138,69 @@ impl Source {
     /// The label replayed pages carry in the file metadata.
     pub(crate) const REPLAY: &'static str = "replay";
 
+    /// The month `period`'s pages belong to when the source knows it before any page; `None`
+    /// when only the rows can tell (the EA API's open period, whose month may still be the last
+    /// one just after the month turned).
+    pub(crate) fn month_of(&self, period: &Period) -> Option<(i32, u32)> {
+        match (self, period) {
+            (Source::EaApi(client), Period::Current { .. })
+                if client.endpoint(period) == Endpoint::Current =>
+            {
+                None
+            }
+            _ => Some(period.nominal_month()),
+        }
+    }
+
     /// Opens one month's pages.
     pub(crate) fn open(&self, req: &MonthRequest<'_>) -> Result<Pages, SourceError> {
         match self {
             Source::EaApi(client) => {
-                let first = req.endpoint.url(client.base_url(), req.enrollment);
+                let first = client
+                    .endpoint(req.period)
+                    .url(client.base_url(), req.enrollment);
                 let label = first.to_string();
                 let stream = client.clone().pages(first, req.if_none_match.clone());
-                Ok(Pages { stream, label })
+                Ok(Pages {
+                    stream,
+                    label,
+                    check: PageCheck::default(),
+                })
             }
             Source::CostDetails(client) => Ok(Pages {
                 label: client.report_url(req.enrollment).to_string(),
-                stream: client
-                    .clone()
-                    .pages(req.enrollment.to_string(), req.year, req.month),
+                check: PageCheck::default(),
+                stream: {
+                    let (year, month) = req.period.nominal_month();
+                    client
+                        .clone()
+                        .pages(req.enrollment.to_string(), year, month)
+                },
             }),
-            Source::Replay(dir) => Ok(Pages {
-                stream: replay::pages(dir)?,
-                label: Self::REPLAY.to_string(),
-            }),
+            Source::Replay(dir) => {
+                let (stream, linked) = replay::pages(dir)?;
+                Ok(Pages {
+                    stream,
+                    label: Self::REPLAY.to_string(),
+                    check: PageCheck(linked.then(Chain::default)),
+                })
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_linked_sequence_is_checked_and_an_unlinked_one_is_not() {
+        let mut linked = PageCheck(Some(Chain::default()));
+        linked.page(1, "p1.json", Some("next")).unwrap();
+        let err = linked.end(1, "p1.json").unwrap_err().to_string();
+        assert!(err.contains("page 1 (p1.json)") && err.contains("missing"), "{err}");
+        let mut plain = PageCheck::default();
+        plain.page(1, "r.csv", Some("next")).unwrap();
+        plain.end(1, "r.csv").unwrap();
     }
 }

@@ -158,11 +158,12 @@ pub(crate) fn read_page_file(path: &Path, pool: &Arc<BufferPool>) -> Result<Byte
 }
 
 /// The pages of `dir` as a stream: JSON page files read on the blocking pool one at a time, or
-/// CSV reports streamed and framed into pages (never a whole file in memory).
-pub(crate) fn pages(dir: &Path) -> Result<PageStream, SourceError> {
+/// CSV reports streamed and framed into pages (never a whole file in memory). The flag says
+/// whether the pages are linked by `nextLink` (JSON pages), so their chain must be whole.
+pub(crate) fn pages(dir: &Path) -> Result<(PageStream, bool), SourceError> {
     let files = list_page_files(dir)?;
     if files.iter().all(|f| is_csv(f)) {
-        return Ok(csv_pages(files));
+        return Ok((csv_pages(files), false));
     }
     let pool = Arc::new(BufferPool::default());
     let stream = futures::stream::iter(files.into_iter().enumerate()).then(move |(i, path)| {
@@ -184,7 +185,7 @@ pub(crate) fn pages(dir: &Path) -> Result<PageStream, SourceError> {
             })
         }
     });
-    Ok(Box::pin(stream))
+    Ok((Box::pin(stream), true))
 }
 
 /// The CSV reports `files`, in order, framed into pages numbered across all of them.

@@ -1,0 +1,102 @@
+//! The task that fetches and decodes a month's pages ahead of its writer: pages decoded in
+//! parallel on the blocking pool, joined in order, handed on through a channel of one.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use crate::batch::SizeHints;
+use crate::decode::{DecodedPage, decode_raw};
+use crate::error::RunError;
+use crate::source::PageStream;
+
+/// One decoded page, in order, with what the writer loop needs besides its rows.
+pub(crate) struct Item {
+    /// 1-based page number.
+    pub number: u64,
+    /// Where it came from (a URL without secrets, or a file).
+    pub origin: String,
+    /// The response's `ETag`.
+    pub etag: Option<String>,
+    /// The page as a file of its own and its extension, only for `--keep-raw`.
+    pub raw: Option<(Bytes, &'static str)>,
+    /// The rows and what the page says.
+    pub page: DecodedPage,
+}
+
+/// The running reader; dropping it stops fetching (an HTTP request in flight is dropped).
+pub(crate) struct Ahead(tokio::task::JoinHandle<()>);
+
+impl Ahead {
+    /// Waits for the reader to end; `Err` if it died (a panic) rather than ran out of pages.
+    pub(crate) async fn join(mut self) -> Result<(), RunError> {
+        (&mut self.0).await.map_err(|source| RunError::Task {
+            what: "the page reader",
+            source,
+        })
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts decoding `pages` for `enrollment`, `parallelism` at once, in a task of its own, so
+/// pages keep being fetched and decoded while the writer waits for the encoder; the channel
+/// bounds how far ahead it runs. With `keep_raw`, each item carries its page as a file.
+pub(crate) fn decode_ahead(
+    pages: PageStream,
+    enrollment: &str,
+    parallelism: usize,
+    keep_raw: bool,
+) -> (mpsc::Receiver<Result<Item, RunError>>, Ahead) {
+    let enrollment: Arc<str> = Arc::from(enrollment);
+    let hints = Arc::new(SizeHints::default());
+    let decoded = pages
+        .map_err(RunError::from)
+        .map_ok(move |page| {
+            let enrollment = enrollment.clone();
+            let hints = hints.clone();
+            async move {
+                let mut page = page;
+                let raw = keep_raw.then(|| page.raw_file());
+                let (number, etag) = (page.number, page.etag.take());
+                let origin = std::mem::take(&mut page.origin);
+                // The body is decoded, and freed, on the blocking pool.
+                let decoded =
+                    tokio::task::spawn_blocking(move || decode_raw(&page, &enrollment, Some(hints)))
+                        .await
+                        .map_err(|source| RunError::Task {
+                            what: "a page decoder",
+                            source,
+                        })??;
+                Ok::<Item, RunError>(Item {
+                    number,
+                    origin,
+                    etag,
+                    raw,
+                    page: decoded,
+                })
+            }
+        })
+        .try_buffered(parallelism);
+    let (tx, rx) = mpsc::channel(1);
+    let task = tokio::spawn(
+        async move {
+            let mut decoded = std::pin::pin!(decoded);
+            while let Some(item) = decoded.next().await {
+                let failed = item.is_err();
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        }
+        .in_current_span(),
+    );
+    (rx, Ahead(task))
+}
