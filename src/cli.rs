@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::defaults;
+use crate::defaults;
 use crate::source::ApiVersion;
 
 /// `--api-version`.

@@ -42,14 +42,15 @@
 pub(crate) mod alloc_tuning;
 pub(crate) mod app;
 pub(crate) mod batch;
-pub(crate) mod cancel;
 #[cfg(feature = "test-hooks")]
 pub(crate) mod bench_parse;
 pub mod binary;
+pub(crate) mod cancel;
 pub mod cli;
 pub mod commands;
 pub(crate) mod config;
 pub mod decode;
+pub(crate) mod defaults;
 pub mod error;
 pub(crate) mod json;
 pub(crate) mod logging;

@@ -70,7 +70,10 @@ mod tests {
                 header: std::sync::Arc::from(&b"A,B"[..]),
             },
         };
-        assert_eq!(page.raw_file(), (Bytes::from_static(b"A,B\n1,2\r\n3,4\r\n"), "csv"));
+        assert_eq!(
+            page.raw_file(),
+            (Bytes::from_static(b"A,B\n1,2\r\n3,4\r\n"), "csv")
+        );
         assert_eq!(page.format.name(), "CSV");
     }
 }

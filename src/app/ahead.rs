@@ -11,7 +11,7 @@ use tracing::Instrument;
 use crate::batch::SizeHints;
 use crate::decode::{DecodedPage, decode_raw};
 use crate::error::RunError;
-use crate::source::PageStream;
+use crate::source::{PageStream, RawPage};
 
 /// One decoded page, in order, with what the writer loop needs besides its rows.
 pub(crate) struct Item {
@@ -46,44 +46,52 @@ impl Drop for Ahead {
     }
 }
 
-/// Starts decoding `pages` for `enrollment`, `parallelism` at once, in a task of its own, so
-/// pages keep being fetched and decoded while the writer waits for the encoder; the channel
-/// bounds how far ahead it runs. With `keep_raw`, each item carries its page as a file.
+/// What decoding a month's pages needs besides the pages.
+#[derive(Clone)]
+pub(crate) struct DecodeSettings {
+    /// The enrollment rows without one are filed under.
+    pub enrollment: Arc<str>,
+    /// Text column sizes learnt from the month's earlier pages.
+    pub hints: Arc<SizeHints>,
+    /// `--keep-raw`: each item carries its page as a file.
+    pub keep_raw: bool,
+}
+
+/// Decodes one page on the blocking pool (where its body is also freed).
+pub(crate) async fn decode_one(page: RawPage, settings: DecodeSettings) -> Result<Item, RunError> {
+    let mut page = page;
+    let raw = settings.keep_raw.then(|| page.raw_file());
+    let (number, etag) = (page.number, page.etag.take());
+    let origin = std::mem::take(&mut page.origin);
+    let DecodeSettings {
+        enrollment, hints, ..
+    } = settings;
+    let decoded = tokio::task::spawn_blocking(move || decode_raw(&page, &enrollment, Some(hints)))
+        .await
+        .map_err(|source| RunError::Task {
+            what: "a page decoder",
+            source,
+        })??;
+    Ok(Item {
+        number,
+        origin,
+        etag,
+        raw,
+        page: decoded,
+    })
+}
+
+/// Starts decoding `pages`, `parallelism` at once, in a task of its own, so pages keep being
+/// fetched and decoded while the writer waits for the encoder; the channel bounds how far
+/// ahead it runs.
 pub(crate) fn decode_ahead(
     pages: PageStream,
-    enrollment: &str,
+    settings: DecodeSettings,
     parallelism: usize,
-    keep_raw: bool,
 ) -> (mpsc::Receiver<Result<Item, RunError>>, Ahead) {
-    let enrollment: Arc<str> = Arc::from(enrollment);
-    let hints = Arc::new(SizeHints::default());
     let decoded = pages
         .map_err(RunError::from)
-        .map_ok(move |page| {
-            let enrollment = enrollment.clone();
-            let hints = hints.clone();
-            async move {
-                let mut page = page;
-                let raw = keep_raw.then(|| page.raw_file());
-                let (number, etag) = (page.number, page.etag.take());
-                let origin = std::mem::take(&mut page.origin);
-                // The body is decoded, and freed, on the blocking pool.
-                let decoded =
-                    tokio::task::spawn_blocking(move || decode_raw(&page, &enrollment, Some(hints)))
-                        .await
-                        .map_err(|source| RunError::Task {
-                            what: "a page decoder",
-                            source,
-                        })??;
-                Ok::<Item, RunError>(Item {
-                    number,
-                    origin,
-                    etag,
-                    raw,
-                    page: decoded,
-                })
-            }
-        })
+        .map_ok(move |page| decode_one(page, settings.clone()))
         .try_buffered(parallelism);
     let (tx, rx) = mpsc::channel(1);
     let task = tokio::spawn(

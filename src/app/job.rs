@@ -19,15 +19,19 @@
 //! object stays exactly as it was; the lease is released on every path.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures::StreamExt;
 
 use chrono::{SecondsFormat, Utc};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use super::ahead::{Ahead, Item, decode_ahead};
+use super::ahead::{DecodeSettings, Item, decode_ahead, decode_one};
 use super::summary::PartitionReport;
 use super::tally::{RunFacts, Tally, file_metadata};
+use crate::batch::SizeHints;
 use crate::batch::months::dominant_month;
 use crate::cancel::Cancel;
 use crate::config::PartitionPlan;
@@ -42,7 +46,7 @@ use crate::sink::raw::RawArchive;
 use crate::sink::read::existing_metadata;
 use crate::sink::staging::{DeadRuns, clear_dead_runs};
 use crate::sink::{Lake, PartitionKey, PartitionWriter, WriteSettings};
-use crate::source::{MonthRequest, PageCheck, Pages, Source, SourceError};
+use crate::source::{MonthRequest, PageCheck, PageStream, Pages, Source, SourceError};
 
 /// What every partition of a run shares (the run's settings, by reference).
 pub(crate) struct JobContext {
@@ -121,14 +125,15 @@ impl Held {
     }
 }
 
-/// A month whose pages are open: its settled key, its first page and the rest on their way.
+/// A month whose pages are open: its settled key, its first page decoded, and the rest not yet
+/// asked for (so a month found unchanged costs its first page only).
 struct Opened {
     key: PartitionKey,
     label: String,
     check: PageCheck,
     first: Option<Item>,
-    rx: mpsc::Receiver<Result<Item, RunError>>,
-    ahead: Ahead,
+    rest: PageStream,
+    decode: DecodeSettings,
 }
 
 async fn archive(
@@ -168,7 +173,11 @@ async fn archive(
             let previous = previous_metadata(ctx, &key).await;
             let first_etag = opened.first.as_ref().and_then(|i| i.etag.as_deref());
             if first_etag.is_some()
-                && previous.as_ref().and_then(|m| m.get("etag")).map(String::as_str) == first_etag
+                && previous
+                    .as_ref()
+                    .and_then(|m| m.get("etag"))
+                    .map(String::as_str)
+                    == first_etag
             {
                 // The month's object came from this very page 1: as a 304 would say.
                 return Ok(unchanged(ctx, &key, previous));
@@ -180,7 +189,10 @@ async fn archive(
 }
 
 /// The month's current metadata, with `--skip-unchanged` (its `etag` makes requests conditional).
-async fn previous_metadata(ctx: &JobContext, key: &PartitionKey) -> Option<BTreeMap<String, String>> {
+async fn previous_metadata(
+    ctx: &JobContext,
+    key: &PartitionKey,
+) -> Option<BTreeMap<String, String>> {
     if ctx.skip_unchanged {
         existing_metadata(&ctx.lake, key).await
     } else {
@@ -215,7 +227,7 @@ async fn take_lease(ctx: &JobContext, key: &PartitionKey) -> Result<Lease, RunEr
     }
 }
 
-/// Opens the plan's pages (conditionally on `etag`) and waits for the first.
+/// Opens the plan's pages (conditionally on `etag`) and reads and decodes the first.
 async fn open(
     ctx: &JobContext,
     plan: &PartitionPlan,
@@ -234,20 +246,23 @@ async fn open(
         check,
     } = ctx.source.open(&request)?;
     info!(source = %label, "archiving partition");
-    let (mut rx, ahead) = decode_ahead(
-        stream,
-        &plan.enrollment,
-        ctx.decode_parallelism,
-        ctx.keep_raw,
-    );
-    let first = next(&ctx.cancel, lease, &mut rx).await?;
+    let decode = DecodeSettings {
+        enrollment: Arc::from(plan.enrollment.as_str()),
+        hints: Arc::new(SizeHints::default()),
+        keep_raw: ctx.keep_raw,
+    };
+    let mut rest = stream;
+    let first = match guarded(&ctx.cancel, lease, rest.next()).await? {
+        Some(page) => Some(decode_one(page?, decode.clone()).await?),
+        None => None,
+    };
     Ok(Opened {
         key,
         label,
         check,
         first,
-        rx,
-        ahead,
+        rest,
+        decode,
     })
 }
 
@@ -288,9 +303,10 @@ async fn write_month(
         label,
         mut check,
         first,
-        mut rx,
-        ahead,
+        rest,
+        decode,
     } = opened;
+    let (mut rx, ahead) = decode_ahead(rest, decode, ctx.decode_parallelism);
     if ctx.keep_raw {
         held.raw = Some(RawArchive::new(&ctx.lake, &key, &ctx.run_id));
     }
@@ -310,7 +326,12 @@ async fn write_month(
         progress::page_done(bar.as_ref(), it.number, tally.stats.rows, rows);
         last_origin = it.origin;
         let writer = held.writer.as_mut().expect("writer begun");
-        guarded(&ctx.cancel, held.lease.as_ref(), writer.write(it.page.batch)).await??;
+        guarded(
+            &ctx.cancel,
+            held.lease.as_ref(),
+            writer.write(it.page.batch),
+        )
+        .await??;
         item = next(&ctx.cancel, held.lease.as_ref(), &mut rx).await?;
     }
     drop(bar);
@@ -347,18 +368,19 @@ async fn write_month(
         fingerprint: &totals.fingerprint,
     };
     let (stats, pages) = (&totals.stats, totals.pages);
-    let (committed, kept) = match publish(&settings, &key, staged, &new, held.lease.as_ref()).await? {
-        Published::Committed { file, kept } => (file, kept),
-        Published::Unchanged { url, bytes } => {
-            if let Some(raw) = held.raw.take() {
-                let _ = raw.discard().await;
+    let (committed, kept) =
+        match publish(&settings, &key, staged, &new, held.lease.as_ref()).await? {
+            Published::Committed { file, kept } => (file, kept),
+            Published::Unchanged { url, bytes } => {
+                if let Some(raw) = held.raw.take() {
+                    let _ = raw.discard().await;
+                }
+                let mut report = PartitionReport::ok(&key, stats, pages, url, bytes);
+                report.status = "unchanged";
+                report.out_of_month_rows = totals.out_of_month;
+                return Ok(report);
             }
-            let mut report = PartitionReport::ok(&key, stats, pages, url, bytes);
-            report.status = "unchanged";
-            report.out_of_month_rows = totals.out_of_month;
-            return Ok(report);
-        }
-    };
+        };
     if let Some(raw) = &held.raw {
         raw.promote().await?;
     }

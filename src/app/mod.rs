@@ -13,11 +13,11 @@ use chrono::Utc;
 use futures::StreamExt;
 use tracing::{Instrument, error, info, warn};
 
+use crate::cancel::Cancel;
 use crate::config::ArchiveConfig;
 use crate::error::RunError;
 use crate::sink::open_lake;
 use crate::source::Source;
-use crate::cancel::Cancel;
 use job::{JobContext, archive_partition, planned_key};
 pub(crate) use summary::{PartitionReport, RunSummary};
 

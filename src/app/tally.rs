@@ -153,7 +153,11 @@ mod tests {
             Some("e1".into()),
             &page(r#"{"cost":1.5,"date":"2024-02-03"},{"cost":2,"date":"2024-03-01"}"#),
         );
-        t.add(2, Some("e2".into()), &page(r#"{"cost":0.25,"date":"2024-02-29"}"#));
+        t.add(
+            2,
+            Some("e2".into()),
+            &page(r#"{"cost":0.25,"date":"2024-02-29"}"#),
+        );
         let totals = t.finish();
         assert_eq!(totals.stats.rows, 3);
         assert_eq!(totals.stats.cost_total, Some(3_750_000_000_000_000_000));
@@ -183,7 +187,11 @@ mod tests {
     #[test]
     fn the_footer_records_the_run_the_month_and_its_totals() {
         let mut t = Tally::new(&key());
-        t.add(1, Some("\"e\"".into()), &page(r#"{"cost":1.5,"date":"2024-02-03"}"#));
+        t.add(
+            1,
+            Some("\"e\"".into()),
+            &page(r#"{"cost":1.5,"date":"2024-02-03"}"#),
+        );
         let totals = t.finish();
         let run = RunFacts {
             run_id: "r1",

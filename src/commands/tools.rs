@@ -5,11 +5,11 @@
 use clap::Parser;
 use tracing::info;
 
-use super::archive_with;
 use super::Done;
-use crate::cli::{Cli, Command, DemoArgs, SimulateArgs};
+use super::archive_with;
 #[cfg(feature = "test-hooks")]
 use crate::cli::{BenchParseArgs, SimTotalsArgs};
+use crate::cli::{Cli, Command, DemoArgs, SimulateArgs};
 use crate::config::{bad, load_api_key};
 use crate::error::{RunError, exit};
 use crate::sim::{self, DEMO_KEY, Fault, SimConfig};
@@ -57,7 +57,8 @@ pub(super) async fn simulate(args: &SimulateArgs) -> Done {
         cfg.faults.push(Fault::Latency(ms));
     }
     for spec in &args.faults {
-        cfg.faults.push(Fault::parse(spec).map_err(|e| bad("--fault", e.to_string()))?);
+        cfg.faults
+            .push(Fault::parse(spec).map_err(|e| bad("--fault", e.to_string()))?);
     }
     let handle = sim::start(args.listen, cfg)
         .await
@@ -88,7 +89,10 @@ fn demo_command(argv: &[&str]) -> Result<Command, RunError> {
 /// A step of the demo that is not the command it should be.
 fn not_the_command(argv: &[&str]) -> RunError {
     RunError::Internal {
-        what: format!("the demo's step parsed as another command ({})", argv.join(" ")),
+        what: format!(
+            "the demo's step parsed as another command ({})",
+            argv.join(" ")
+        ),
         source: "unexpected command".into(),
     }
 }

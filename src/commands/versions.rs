@@ -213,16 +213,16 @@ pub(super) async fn restore(args: &RestoreArgs) -> super::Done {
     let cancel = crate::cancel::on_signals().map_err(RunError::Signals)?;
     let run_id = crate::app::new_run_id();
     let key = &cfg.month.key;
-    let r = versions::restore::restore(
-        &lake,
+    let r = versions::restore::restore(&versions::restore::RestoreJob {
+        lake: &lake,
         key,
-        &cfg.version,
-        &run_id,
-        cfg.lease_ttl,
-        cfg.history_keep,
-        &cfg.write,
-        &cancel,
-    )
+        version: &cfg.version,
+        run_id: &run_id,
+        lease_ttl: cfg.lease_ttl,
+        history_keep: cfg.history_keep,
+        write: &cfg.write,
+        cancel: &cancel,
+    })
     .await?;
     print_json(&serde_json::json!({
         "run_id": run_id,

@@ -151,8 +151,11 @@ impl ArchiveConfig {
                 SourceSpec::Replay { dir: dir.clone() }
             }
             None if a.source == SourceArg::CostDetails => {
-                let token =
-                    super::load_secret("--access-token-file", a.access_token_file.as_ref(), env.azure_access_token.clone())?;
+                let token = super::load_secret(
+                    "--access-token-file",
+                    a.access_token_file.as_ref(),
+                    env.azure_access_token.clone(),
+                )?;
                 let management_url =
                     parse_api_url("--management-url", &a.management_url, a.allow_http)?;
                 if a.report_timeout == 0 {
@@ -226,7 +229,7 @@ impl ArchiveConfig {
             write: WriteSettings {
                 row_group_rows: a.row_group_rows,
                 part_bytes: a.upload_part_bytes,
-                ..super::defaults::write_settings()
+                ..crate::defaults::write_settings()
             },
         })
     }
@@ -237,8 +240,8 @@ fn retry_config(a: &ArchiveArgs) -> RetryConfig {
     RetryConfig {
         max_retries: a.max_retries,
         base_delay: Duration::from_millis(a.retry_base_delay_ms.max(1)),
-        max_delay: Duration::from_secs(super::defaults::RETRY_MAX_DELAY_S),
-        deadline: Duration::from_secs(super::defaults::RETRY_DEADLINE_S),
+        max_delay: Duration::from_secs(crate::defaults::RETRY_MAX_DELAY_S),
+        deadline: Duration::from_secs(crate::defaults::RETRY_DEADLINE_S),
     }
 }
 

@@ -4,7 +4,6 @@
 //! args).
 
 pub(crate) mod archive;
-pub(crate) mod defaults;
 pub(crate) mod dest;
 pub(crate) mod months;
 pub(crate) mod verify;
@@ -68,7 +67,10 @@ pub(crate) fn load_secret(
 }
 
 /// Reads the EA API key from `--api-key-file` or `EA_API_KEY`; one of them must give it.
-pub(crate) fn load_api_key(file: Option<&PathBuf>, env: Option<String>) -> Result<Secret, ConfigError> {
+pub(crate) fn load_api_key(
+    file: Option<&PathBuf>,
+    env: Option<String>,
+) -> Result<Secret, ConfigError> {
     load_secret("--api-key-file", file, env)?.ok_or_else(|| {
         bad(
             "EA_API_KEY",

@@ -3,9 +3,9 @@
 use super::dest::{Dest, check_dest};
 use super::{ConfigError, bad, parse_enrollment, parse_month};
 use crate::cli::{DiffArgs, HistoryArgs, MonthArgs, OutputFormat, RestoreArgs};
+use crate::schema::ungroupable;
 use crate::sink::PartitionKey;
 use crate::sink::layout::is_version_id;
-use crate::schema::ungroupable;
 
 /// A checked month of a lake.
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ impl RestoreConfig {
             version: version("--version", &a.version)?,
             history_keep: a.history_keep,
             lease_ttl: std::time::Duration::from_secs(a.lease_ttl),
-            write: super::defaults::write_settings(),
+            write: crate::defaults::write_settings(),
         })
     }
 }

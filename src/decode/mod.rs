@@ -19,8 +19,8 @@ pub(crate) mod tags;
 mod proptests;
 
 pub(crate) use page::decode_page_sized;
-pub(crate) use raw::decode_raw;
 pub use page::{DecodedPage, decode_page};
+pub(crate) use raw::decode_raw;
 pub use tags::{Tag, Tags, parse_tags};
 
 /// Per-page (and, summed, per-partition) counters.

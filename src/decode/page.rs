@@ -212,8 +212,14 @@ mod tests {
         let body = br#"{"data":[{"cost":1,"tags":"{\"env\":\"dev\",\"env\":\"prod\"}"}]}"#;
         let p = decode_page(body, 1, "1").unwrap();
         let tags = p.batch.column(TAGS).as_map();
-        let (keys, values) = (tags.keys().as_string::<i32>(), tags.values().as_string::<i32>());
-        assert_eq!((tags.value_length(0), keys.value(0), values.value(0)), (1, "env", "prod"));
+        let (keys, values) = (
+            tags.keys().as_string::<i32>(),
+            tags.values().as_string::<i32>(),
+        );
+        assert_eq!(
+            (tags.value_length(0), keys.value(0), values.value(0)),
+            (1, "env", "prod")
+        );
         assert_eq!(
             extra(&p.batch, 0),
             vec![("tags".into(), r#"{"env":"dev","env":"prod"}"#.into())]

@@ -57,11 +57,19 @@ mod tests {
         let bad = PageFormat::Csv {
             header: Arc::from(&b"Da\xfft"[..]),
         };
-        let err = decode_raw(&page(bad, b"x\n"), "1", None).unwrap_err().to_string();
-        assert!(err.starts_with("page 4 is not a valid usage-details CSV page"), "{err}");
+        let err = decode_raw(&page(bad, b"x\n"), "1", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("page 4 is not a valid usage-details CSV page"),
+            "{err}"
+        );
         let err = decode_raw(&page(PageFormat::EaJson, b"<html>"), "1", None)
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("page 4 is not a valid usage-details JSON page"), "{err}");
+        assert!(
+            err.starts_with("page 4 is not a valid usage-details JSON page"),
+            "{err}"
+        );
     }
 }

@@ -148,12 +148,13 @@ impl CostDetailsSource {
     /// Builds the clients: one that sends the token, one for blobs that never does. Redirects
     /// are not followed, so neither can be led elsewhere.
     pub(crate) fn new(token: &Secret, settings: CostDetailsSettings) -> Result<Self, SourceError> {
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-            SourceError::Credential {
-                reason: "the access token contains characters not allowed in an HTTP header"
-                    .into(),
-            }
-        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                SourceError::Credential {
+                    reason: "the access token contains characters not allowed in an HTTP header"
+                        .into(),
+                }
+            })?;
         auth.set_sensitive(true);
         crate::tls::install_crypto_provider();
         let build = || {

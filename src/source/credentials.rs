@@ -12,8 +12,8 @@
 //! The token is for `https://management.azure.com/.default` and never leaves this module except
 //! as the source's `Authorization` header.
 
-use super::SourceError;
 use super::Secret;
+use super::SourceError;
 
 /// The scope of every Cost Management token.
 pub(crate) const SCOPE: &str = "https://management.azure.com/.default";

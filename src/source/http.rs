@@ -8,13 +8,13 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, ETAG, HeaderValue, IF_NONE_MATCH};
 use tracing::{debug, info};
 use url::Url;
 
+use super::Endpoint;
 use super::paging::Cursor;
 use super::retry::{RetryConfig, is_retryable_status, server_wait};
 use super::trust::Trust;
-use crate::period::Period;
-use super::Endpoint;
-use super::{Secret, PageFormat, PageStream, RawPage, SourceError};
+use super::{PageFormat, PageStream, RawPage, Secret, SourceError};
 use crate::json::envelope;
+use crate::period::Period;
 use crate::text::body_snippet;
 
 /// Settings of the HTTP source.
@@ -58,8 +58,7 @@ impl HttpSource {
         let mut auth =
             HeaderValue::from_str(&format!("bearer {}", key.expose())).map_err(|_| {
                 SourceError::Credential {
-                    reason: "the API key contains characters not allowed in an HTTP header"
-                        .into(),
+                    reason: "the API key contains characters not allowed in an HTTP header".into(),
                 }
             })?;
         auth.set_sensitive(true);

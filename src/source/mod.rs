@@ -19,10 +19,10 @@ use std::pin::Pin;
 
 use futures::Stream;
 
+pub(crate) use crate::page::{PageFormat, RawPage};
 pub(crate) use endpoint::{ApiVersion, Endpoint};
 pub(crate) use open::{MonthRequest, PageCheck, Pages, Source, SourceSpec};
 pub(crate) use secret::Secret;
-pub(crate) use crate::page::{PageFormat, RawPage};
 
 /// A stream of pages in order.
 pub(crate) type PageStream = Pin<Box<dyn Stream<Item = Result<RawPage, SourceError>> + Send>>;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::cost_details::{CostDetailsSettings, CostDetailsSource};
-use super::http::{HttpSettings, HttpSource};
 use super::endpoint::Endpoint;
+use super::http::{HttpSettings, HttpSource};
 use super::paging::Chain;
 use super::{PageStream, Secret, SourceError, replay};
 use crate::period::Period;
@@ -111,17 +111,15 @@ impl Source {
     /// Builds the source: the HTTP client for an API, nothing for a replay.
     pub(crate) async fn new(spec: &SourceSpec) -> Result<Self, SourceError> {
         Ok(match spec {
-            SourceSpec::EaApi { key, http } => Source::EaApi(Arc::new(
-                HttpSource::new(key, http.clone())?,
-            )),
+            SourceSpec::EaApi { key, http } => {
+                Source::EaApi(Arc::new(HttpSource::new(key, http.clone())?))
+            }
             SourceSpec::CostDetails { token, settings } => {
                 let token = match token {
                     Some(t) => t.clone(),
                     None => super::credentials::from_chain().await?,
                 };
-                Source::CostDetails(Arc::new(
-                    CostDetailsSource::new(&token, settings.clone())?,
-                ))
+                Source::CostDetails(Arc::new(CostDetailsSource::new(&token, settings.clone())?))
             }
             SourceSpec::Replay { dir } => Source::Replay(dir.clone()),
         })
@@ -198,7 +196,10 @@ mod tests {
         let mut linked = PageCheck(Some(Chain::default()));
         linked.page(1, "p1.json", Some("next")).unwrap();
         let err = linked.end(1, "p1.json").unwrap_err().to_string();
-        assert!(err.contains("page 1 (p1.json)") && err.contains("missing"), "{err}");
+        assert!(
+            err.contains("page 1 (p1.json)") && err.contains("missing"),
+            "{err}"
+        );
         let mut plain = PageCheck::default();
         plain.page(1, "r.csv", Some("next")).unwrap();
         plain.end(1, "r.csv").unwrap();

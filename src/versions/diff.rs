@@ -35,7 +35,6 @@ pub(crate) struct Groups {
     pub total: Totals,
 }
 
-
 impl Groups {
     /// Adds a batch holding (at least) the `by` columns and `cost`.
     pub(crate) fn add(&mut self, batch: &RecordBatch, by: &[String]) -> Result<(), String> {

@@ -10,12 +10,12 @@ use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::file::metadata::KeyValue;
 
 use crate::cancel::Cancel;
-use crate::sink::lake::commit::NewVersion;
-use crate::sink::lease::LeaseError;
-use crate::sink::publish::{PublishError, PublishSettings, Published, publish};
 use crate::money::format_scaled;
+use crate::sink::lake::commit::NewVersion;
 use crate::sink::layout::data_path;
 use crate::sink::lease::Lease;
+use crate::sink::lease::LeaseError;
+use crate::sink::publish::{PublishError, PublishSettings, Published, publish};
 use crate::sink::read::{Footer, META_PREFIX, StoreReader, read_footer};
 use crate::sink::{Lake, PartitionKey, PartitionWriter, SinkError, WriteSettings, history};
 
@@ -62,19 +62,36 @@ impl From<LeaseError> for RestoreError {
     }
 }
 
-/// Restores `version` of `key` for run `run_id`.
-pub(crate) async fn restore(
-    lake: &Lake,
-    key: &PartitionKey,
-    version: &str,
-    run_id: &str,
-    lease_ttl: std::time::Duration,
-    history_keep: usize,
-    write: &WriteSettings,
-    cancel: &Cancel,
-) -> Result<Restored, RestoreError> {
-    let lease = Lease::acquire(lake, key, run_id, lease_ttl).await?;
-    let result = restore_held(
+/// One restore: which version of which month, by which run, with which settings.
+pub(crate) struct RestoreJob<'a> {
+    /// The lake.
+    pub lake: &'a Lake,
+    /// The month.
+    pub key: &'a PartitionKey,
+    /// The version to make current.
+    pub version: &'a str,
+    /// The restoring run.
+    pub run_id: &'a str,
+    /// `--lease-ttl`.
+    pub lease_ttl: std::time::Duration,
+    /// `--history-keep`.
+    pub history_keep: usize,
+    /// How the version is re-encoded.
+    pub write: &'a WriteSettings,
+    /// The run's cancellation.
+    pub cancel: &'a Cancel,
+}
+
+/// Restores `job.version` of `job.key` under the month's lease.
+pub(crate) async fn restore(job: &RestoreJob<'_>) -> Result<Restored, RestoreError> {
+    let lease = Lease::acquire(job.lake, job.key, job.run_id, job.lease_ttl).await?;
+    let result = restore_held(job, &lease).await;
+    lease.release().await;
+    result
+}
+
+async fn restore_held(job: &RestoreJob<'_>, lease: &Lease) -> Result<Restored, RestoreError> {
+    let RestoreJob {
         lake,
         key,
         version,
@@ -82,23 +99,8 @@ pub(crate) async fn restore(
         history_keep,
         write,
         cancel,
-        &lease,
-    )
-    .await;
-    lease.release().await;
-    result
-}
-
-async fn restore_held(
-    lake: &Lake,
-    key: &PartitionKey,
-    version: &str,
-    run_id: &str,
-    history_keep: usize,
-    write: &WriteSettings,
-    cancel: &Cancel,
-    lease: &Lease,
-) -> Result<Restored, RestoreError> {
+        ..
+    } = *job;
     let current_path = data_path(&lake.prefix, key);
     let current = read_footer(lake, &current_path).await?;
     let Some(path) = history::locate(lake, key, version, &current).await? else {
@@ -134,12 +136,10 @@ async fn restore_held(
                 .and_then(|c| c.as_any().downcast_ref::<arrow_array::Decimal128Array>())
             {
                 for v in cost.iter().flatten() {
-                    total = total
-                        .checked_add(v)
-                        .ok_or_else(|| SinkError::Internal {
-                            object: lake.object_url(&path),
-                            source: "the version's cost total overflows".into(),
-                        })?;
+                    total = total.checked_add(v).ok_or_else(|| SinkError::Internal {
+                        object: lake.object_url(&path),
+                        source: "the version's cost total overflows".into(),
+                    })?;
                 }
             }
             writer.write(batch).await?;

@@ -18,4 +18,5 @@ mod recorded;
 mod replay;
 mod safety;
 mod stores;
+mod structure;
 mod verify;

@@ -163,7 +163,9 @@ async fn decide_and_keep(
         None
     };
     #[cfg(feature = "test-hooks")]
-    if kept.is_some() && std::env::var_os("EAUA_TEST_CRASH_AFTER").is_some_and(|s| s == "history-copy") {
+    if kept.is_some()
+        && std::env::var_os("EAUA_TEST_CRASH_AFTER").is_some_and(|s| s == "history-copy")
+    {
         eprintln!("EAUA_TEST_CRASH_AFTER=history-copy: aborting the process");
         std::process::abort();
     }

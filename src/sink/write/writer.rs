@@ -15,11 +15,11 @@ use parquet::schema::types::ColumnPath;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::schema::arrow_schema;
 use crate::sink::encode::ParallelWriter;
 use crate::sink::layout::PartitionKey;
 use crate::sink::upload::{Upload, UploadMsg, upload_loop};
 use crate::sink::{Lake, SinkError};
-use crate::schema::arrow_schema;
 
 /// Tunables of the writer.
 #[derive(Debug, Clone)]
