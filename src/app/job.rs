@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::StreamExt;
 
@@ -34,7 +33,7 @@ use super::tally::{RunFacts, Tally, file_metadata};
 use crate::batch::SizeHints;
 use crate::batch::months::dominant_month;
 use crate::cancel::Cancel;
-use crate::config::PartitionPlan;
+use crate::config::{ArchiveConfig, PartitionPlan};
 use crate::error::RunError;
 use crate::money::format_scaled;
 use crate::progress;
@@ -45,11 +44,14 @@ use crate::sink::publish::{PublishSettings, Published, publish};
 use crate::sink::raw::RawArchive;
 use crate::sink::read::existing_metadata;
 use crate::sink::staging::{DeadRuns, clear_dead_runs};
-use crate::sink::{Lake, PartitionKey, PartitionWriter, WriteSettings};
+use crate::sink::{Lake, PartitionKey, PartitionWriter};
 use crate::source::{MonthRequest, PageCheck, PageStream, Pages, Source, SourceError};
 
-/// What every partition of a run shares (the run's settings, by reference).
-pub(crate) struct JobContext {
+/// What every partition of a run shares: the run's checked settings (by reference) and what
+/// the run opened from them.
+pub(crate) struct JobContext<'a> {
+    /// The run's settings.
+    pub cfg: &'a ArchiveConfig,
     /// Run id.
     pub run_id: String,
     /// The lake.
@@ -58,22 +60,8 @@ pub(crate) struct JobContext {
     pub source: Source,
     /// API version, or the source's, for the metadata (`v2`, `cost-details-2025-03-01`).
     pub api_version: String,
-    /// `actual` or `amortized`.
-    pub metric: &'static str,
-    /// `--keep-raw`.
-    pub keep_raw: bool,
-    /// Writer tunables.
-    pub write: WriteSettings,
     /// Pages decoded at once.
     pub decode_parallelism: usize,
-    /// `--skip-unchanged`: ask with the stored ETag and keep a month the API did not refresh.
-    pub skip_unchanged: bool,
-    /// `--allow-shrink`.
-    pub allow_shrink: bool,
-    /// `--lease-ttl`.
-    pub lease_ttl: Duration,
-    /// `--history-keep`.
-    pub history_keep: usize,
     /// Set by SIGTERM/SIGINT.
     pub cancel: Cancel,
 }
@@ -91,7 +79,7 @@ pub(crate) fn planned_key(plan: &PartitionPlan) -> PartitionKey {
 /// Archives one partition.
 #[tracing::instrument(skip_all, fields(enrollment = %plan.enrollment, month = %plan.period.label()))]
 pub(crate) async fn archive_partition(
-    ctx: &JobContext,
+    ctx: &JobContext<'_>,
     plan: &PartitionPlan,
 ) -> Result<PartitionReport, RunError> {
     let mut held = Held::default();
@@ -137,7 +125,7 @@ struct Opened {
 }
 
 async fn archive(
-    ctx: &JobContext,
+    ctx: &JobContext<'_>,
     plan: &PartitionPlan,
     held: &mut Held,
 ) -> Result<PartitionReport, RunError> {
@@ -190,10 +178,10 @@ async fn archive(
 
 /// The month's current metadata, with `--skip-unchanged` (its `etag` makes requests conditional).
 async fn previous_metadata(
-    ctx: &JobContext,
+    ctx: &JobContext<'_>,
     key: &PartitionKey,
 ) -> Option<BTreeMap<String, String>> {
-    if ctx.skip_unchanged {
+    if ctx.cfg.skip_unchanged {
         existing_metadata(&ctx.lake, key).await
     } else {
         None
@@ -201,7 +189,7 @@ async fn previous_metadata(
 }
 
 fn unchanged(
-    ctx: &JobContext,
+    ctx: &JobContext<'_>,
     key: &PartitionKey,
     previous: Option<BTreeMap<String, String>>,
 ) -> PartitionReport {
@@ -211,12 +199,12 @@ fn unchanged(
 }
 
 /// Takes `key`'s lease and clears what dead runs of the month left in flight.
-async fn take_lease(ctx: &JobContext, key: &PartitionKey) -> Result<Lease, RunError> {
-    let lease = Lease::acquire(&ctx.lake, key, &ctx.run_id, ctx.lease_ttl).await?;
+async fn take_lease(ctx: &JobContext<'_>, key: &PartitionKey) -> Result<Lease, RunError> {
+    let lease = Lease::acquire(&ctx.lake, key, &ctx.run_id, ctx.cfg.lease_ttl).await?;
     let runs = DeadRuns {
         own: &ctx.run_id,
         known_dead: lease.took_over().map(|r| r.run_id.as_str()),
-        idle: ctx.lease_ttl,
+        idle: ctx.cfg.lease_ttl,
     };
     match clear_dead_runs(&ctx.lake, key, runs).await {
         Ok(_) => Ok(lease),
@@ -229,7 +217,7 @@ async fn take_lease(ctx: &JobContext, key: &PartitionKey) -> Result<Lease, RunEr
 
 /// Opens the plan's pages (conditionally on `etag`) and reads and decodes the first.
 async fn open(
-    ctx: &JobContext,
+    ctx: &JobContext<'_>,
     plan: &PartitionPlan,
     key: PartitionKey,
     etag: Option<String>,
@@ -249,7 +237,7 @@ async fn open(
     let decode = DecodeSettings {
         enrollment: Arc::from(plan.enrollment.as_str()),
         hints: Arc::new(SizeHints::default()),
-        keep_raw: ctx.keep_raw,
+        keep_raw: ctx.cfg.keep_raw,
     };
     let mut rest = stream;
     let first = match guarded(&ctx.cancel, lease, rest.next()).await? {
@@ -293,7 +281,7 @@ fn settle_month(planned: &PartitionKey, first: Option<&Item>) -> PartitionKey {
 
 /// Writes the month's pages into a staged object and publishes it.
 async fn write_month(
-    ctx: &JobContext,
+    ctx: &JobContext<'_>,
     opened: Opened,
     held: &mut Held,
     pulled_at: &str,
@@ -307,10 +295,10 @@ async fn write_month(
         decode,
     } = opened;
     let (mut rx, ahead) = decode_ahead(rest, decode, ctx.decode_parallelism);
-    if ctx.keep_raw {
+    if ctx.cfg.keep_raw {
         held.raw = Some(RawArchive::new(&ctx.lake, &key, &ctx.run_id));
     }
-    held.writer = Some(PartitionWriter::begin(&ctx.lake, &key, &ctx.run_id, &ctx.write).await?);
+    held.writer = Some(PartitionWriter::begin(&ctx.lake, &key, &ctx.run_id, &ctx.cfg.write).await?);
     let mut tally = Tally::new(&key);
     let mut last_origin = String::new();
     let bar = progress::month_bar(&format!("{} {}", key.enrollment, key.month_label()));
@@ -349,7 +337,7 @@ async fn write_month(
     let run = RunFacts {
         run_id: &ctx.run_id,
         api_version: &ctx.api_version,
-        metric: ctx.metric,
+        metric: ctx.cfg.metric.as_str(),
         source: &label,
         pulled_at,
     };
@@ -358,8 +346,8 @@ async fn write_month(
     let staged = writer.finish(&ctx.lake, metadata).await?;
     let settings = PublishSettings {
         lake: &ctx.lake,
-        allow_shrink: ctx.allow_shrink,
-        history_keep: ctx.history_keep,
+        allow_shrink: ctx.cfg.allow_shrink,
+        history_keep: ctx.cfg.history_keep,
         cancel: &ctx.cancel,
     };
     let new = NewVersion {

@@ -7,7 +7,6 @@ pub(crate) mod summary;
 mod tally;
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
 
 use chrono::Utc;
 use futures::StreamExt;
@@ -60,33 +59,27 @@ async fn run_with_id(
         Err(crate::sink::metric::MetricError::Store(e)) => return Err(e.into()),
     }
     info!(run_id = %run_id, dest = %lake.url, partitions = cfg.plans.len(), "run started");
-    let ctx = Arc::new(JobContext {
+    let ctx = JobContext {
+        cfg: &cfg,
         run_id: run_id.clone(),
         lake: lake.clone(),
         source,
         api_version: api_label,
-        metric: cfg.metric.as_str(),
-        keep_raw: cfg.keep_raw,
-        write: cfg.write.clone(),
         // One page more than there are cores: the encoder and the reader take turns with them.
         decode_parallelism: std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
-        skip_unchanged: cfg.skip_unchanged,
-        allow_shrink: cfg.allow_shrink,
-        lease_ttl: cfg.lease_ttl,
-        history_keep: cfg.history_keep,
         cancel: cancel.clone(),
-    });
-    let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.clone())
+    };
+    let ctx = &ctx;
+    let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.iter())
         .map(|plan| {
-            let ctx = ctx.clone();
             async move {
-                match archive_partition(&ctx, &plan).await {
+                match archive_partition(ctx, plan).await {
                     Ok(report) => report,
                     Err(e @ RunError::Cancelled(_)) => {
-                        PartitionReport::from_error(&planned_key(&plan), &e)
+                        PartitionReport::from_error(&planned_key(plan), &e)
                     }
                     Err(e) => {
-                        let key = planned_key(&plan);
+                        let key = planned_key(plan);
                         error!(enrollment = %key.enrollment, month = %key.month_label(), error = %e.chain(), "partition failed");
                         PartitionReport::from_error(&key, &e)
                     }

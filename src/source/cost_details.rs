@@ -405,15 +405,7 @@ impl CostDetailsSource {
             Ok::<_, SourceError>(pages)
         })
         .try_flatten();
-        let numbered = stream.scan(0u64, |n, page| {
-            *n += 1;
-            let number = *n;
-            futures::future::ready(Some(page.map(|mut p| {
-                p.number = number;
-                p
-            })))
-        });
-        Box::pin(numbered)
+        Box::pin(csv_frame::number_across(stream))
     }
 
     /// A blob's bytes as they arrive. The request carries the SAS only: no `Authorization`.

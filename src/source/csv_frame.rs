@@ -218,6 +218,22 @@ impl Unpack {
     }
 }
 
+/// Numbers the pages of several files in order, across all of them (each file's framing counts
+/// from 1).
+pub(crate) fn number_across<S>(pages: S) -> impl Stream<Item = Result<RawPage, SourceError>> + Send
+where
+    S: Stream<Item = Result<RawPage, SourceError>> + Send,
+{
+    pages.scan(0u64, |n, page| {
+        *n += 1;
+        let number = *n;
+        futures::future::ready(Some(page.map(|mut p| {
+            p.number = number;
+            p
+        })))
+    })
+}
+
 /// Pages of one CSV file: its bytes (decompressed as `compression` says) framed into pages,
 /// numbered from `first_page`. `origin` names the file in messages (no secrets).
 pub(crate) fn pages(

@@ -1,16 +1,16 @@
 //! The EA API over HTTP: authenticated GETs with retries, and the page sequence as a stream.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, AUTHORIZATION, ETAG, HeaderValue, IF_NONE_MATCH};
-use tracing::{debug, info};
+use tracing::debug;
 use url::Url;
 
 use super::Endpoint;
 use super::paging::Cursor;
-use super::retry::{RetryConfig, is_retryable_status, server_wait};
+use super::retry::{Attempt, RetryConfig, is_retryable_status, retrying, server_wait};
 use super::trust::Trust;
 use super::{PageFormat, PageStream, RawPage, Secret, SourceError};
 use crate::json::envelope;
@@ -163,37 +163,18 @@ impl HttpSource {
         url: &Url,
         if_none_match: Option<&str>,
     ) -> Result<(Bytes, Option<String>), SourceError> {
-        let started = Instant::now();
-        let mut delays = self.settings.retry.delays();
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
-            let (error, server_hint) = match self.attempt(url, attempts, if_none_match).await {
-                Attempt::Done(result) => return result,
-                Attempt::Retry { error, wait } => (error, wait),
-            };
-            let Some(backoff) = delays.next() else {
-                return Err(error);
-            };
-            let wait = server_hint.unwrap_or(backoff);
-            if started.elapsed() + wait > self.settings.retry.deadline {
-                info!(
-                    attempts,
-                    wait_s = wait.as_secs_f64(),
-                    "retry deadline reached, giving up"
-                );
-                return Err(error);
-            }
-            let status = match &error {
-                SourceError::Status { status, .. } => status.to_string(),
-                _ => "transport".to_string(),
-            };
-            info!(%status, attempt = attempts, wait_s = wait.as_secs_f64(), url = %url, "retrying request");
-            tokio::time::sleep(wait).await;
-        }
+        retrying(&self.settings.retry, url.as_str(), |attempts| {
+            self.attempt(url, attempts, if_none_match)
+        })
+        .await
     }
 
-    async fn attempt(&self, url: &Url, attempts: u32, if_none_match: Option<&str>) -> Attempt {
+    async fn attempt(
+        &self,
+        url: &Url,
+        attempts: u32,
+        if_none_match: Option<&str>,
+    ) -> Attempt<(Bytes, Option<String>)> {
         let transport = |e: reqwest::Error| SourceError::Transport {
             url: url.to_string(),
             attempts,
@@ -269,12 +250,4 @@ impl HttpSource {
             })),
         }
     }
-}
-
-enum Attempt {
-    Done(Result<(Bytes, Option<String>), SourceError>),
-    Retry {
-        error: SourceError,
-        wait: Option<Duration>,
-    },
 }

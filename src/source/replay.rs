@@ -200,15 +200,7 @@ fn csv_pages(files: Vec<PathBuf>) -> PageStream {
             .to_string();
         csv_frame::pages(file_bytes(path), Compression::of(&name), origin, 1)
     });
-    let numbered = per_file.scan(0u64, |n, page| {
-        *n += 1;
-        let number = *n;
-        futures::future::ready(Some(page.map(|mut p| {
-            p.number = number;
-            p
-        })))
-    });
-    Box::pin(numbered)
+    Box::pin(csv_frame::number_across(per_file))
 }
 
 /// A file's bytes in chunks of 1 MiB.

@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::header::HeaderMap;
 
+use super::SourceError;
+
 /// The EA API's own throttling header, in seconds.
 pub(crate) const EA_RETRY_AFTER: &str = "x-ms-ratelimit-microsoft.consumption-retry-after";
 
@@ -70,53 +72,111 @@ pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     }
 }
 
-/// Sends a request (built afresh by `build` for every attempt) with retries: 408, 429, 5xx
-/// and transport errors are retried as `policy` says, honouring the server's wait; any other
-/// response is returned for the caller to read. `shown` names the request in messages (no
-/// secrets).
-pub(crate) async fn send_retrying(
+/// What one attempt of a request came to.
+pub(crate) enum Attempt<T> {
+    /// A result not to retry: success, or a failure retrying cannot mend.
+    Done(Result<T, SourceError>),
+    /// A failure worth another attempt (408, 429, 5xx, transport), with the server's own wait.
+    Retry {
+        /// The failure, returned if no attempt is left.
+        error: SourceError,
+        /// The wait the server asked for, if any.
+        wait: Option<Duration>,
+    },
+}
+
+/// The one retry loop: runs `attempt` (given its 1-based number) until it is done, waiting the
+/// server's wait or else the next of `policy`'s backoff delays between attempts, within
+/// `policy.deadline`. `shown` names the request in logs (no secrets).
+pub(crate) async fn retrying<T, F, Fut>(
     policy: &RetryConfig,
     shown: &str,
-    build: impl Fn() -> reqwest::RequestBuilder,
-) -> Result<reqwest::Response, super::SourceError> {
+    attempt: F,
+) -> Result<T, SourceError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Attempt<T>>,
+{
+    retrying_with(policy.delays(), policy.deadline, shown, attempt).await
+}
+
+/// [`retrying`] with the backoff delays given (tests pass fixed ones).
+pub(crate) async fn retrying_with<T, F, Fut>(
+    mut delays: impl Iterator<Item = Duration>,
+    deadline: Duration,
+    shown: &str,
+    mut attempt: F,
+) -> Result<T, SourceError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Attempt<T>>,
+{
     let started = std::time::Instant::now();
-    let mut delays = policy.delays();
     let mut attempts = 0u32;
     loop {
         attempts += 1;
-        let (error, hint) = match build().send().await {
-            Ok(r) if !is_retryable_status(r.status().as_u16()) => return Ok(r),
-            Ok(r) => {
-                let status = r.status().as_u16();
-                let hint = server_wait(r.headers(), SystemTime::now());
-                let body = r.bytes().await.unwrap_or_default();
-                let error = super::SourceError::Status {
-                    status,
-                    url: shown.to_string(),
-                    attempts,
-                    snippet: crate::text::body_snippet(&body, 200),
-                };
-                (error, hint)
-            }
-            Err(e) => (
-                super::SourceError::Transport {
-                    url: shown.to_string(),
-                    attempts,
-                    source: e.without_url(),
-                },
-                None,
-            ),
+        let (error, hint) = match attempt(attempts).await {
+            Attempt::Done(result) => return result,
+            Attempt::Retry { error, wait } => (error, wait),
         };
         let Some(backoff) = delays.next() else {
             return Err(error);
         };
         let wait = hint.unwrap_or(backoff);
-        if started.elapsed() + wait > policy.deadline {
+        if started.elapsed() + wait > deadline {
+            tracing::info!(
+                attempts,
+                wait_s = wait.as_secs_f64(),
+                "retry deadline reached, giving up"
+            );
             return Err(error);
         }
-        tracing::info!(attempt = attempts, wait_s = wait.as_secs_f64(), url = %shown, error = %error, "retrying request");
+        let status = match &error {
+            SourceError::Status { status, .. } => status.to_string(),
+            _ => "transport".to_string(),
+        };
+        tracing::info!(%status, attempt = attempts, wait_s = wait.as_secs_f64(), url = %shown, error = %error, "retrying request");
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Sends a request (built afresh by `build` for every attempt) through [`retrying`]: 408, 429,
+/// 5xx and transport errors are retried; any other response is returned for the caller to
+/// read.
+pub(crate) async fn send_retrying(
+    policy: &RetryConfig,
+    shown: &str,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, SourceError> {
+    retrying(policy, shown, |attempts| {
+        let request = build();
+        async move {
+            match request.send().await {
+                Ok(r) if !is_retryable_status(r.status().as_u16()) => Attempt::Done(Ok(r)),
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let wait = server_wait(r.headers(), SystemTime::now());
+                    let body = r.bytes().await.unwrap_or_default();
+                    let error = SourceError::Status {
+                        status,
+                        url: shown.to_string(),
+                        attempts,
+                        snippet: crate::text::body_snippet(&body, 200),
+                    };
+                    Attempt::Retry { error, wait }
+                }
+                Err(e) => Attempt::Retry {
+                    error: SourceError::Transport {
+                        url: shown.to_string(),
+                        attempts,
+                        source: e.without_url(),
+                    },
+                    wait: None,
+                },
+            }
+        }
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -167,5 +227,68 @@ mod tests {
             d.iter()
                 .all(|x| *x >= Duration::from_millis(10) && *x <= Duration::from_millis(100))
         );
+    }
+
+    fn failure(attempt: u32) -> SourceError {
+        SourceError::Status {
+            status: 503,
+            url: "u".into(),
+            attempts: attempt,
+            snippet: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_loop_retries_until_done_or_out_of_delays() {
+        let zero = || std::iter::repeat_n(Duration::ZERO, 3);
+        let mut seen = Vec::new();
+        let ok = retrying_with(zero(), Duration::from_secs(5), "u", |n| {
+            seen.push(n);
+            async move {
+                if n < 3 {
+                    Attempt::Retry {
+                        error: failure(n),
+                        wait: None,
+                    }
+                } else {
+                    Attempt::Done(Ok(n))
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!((ok, seen), (3, vec![1, 2, 3]));
+        let err = retrying_with(zero(), Duration::from_secs(5), "u", |n| async move {
+            Attempt::<()>::Retry {
+                error: failure(n),
+                wait: None,
+            }
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, SourceError::Status { attempts: 4, .. }),
+            "{err}"
+        );
+        // A server's wait past the deadline ends it at once.
+        let err = retrying_with(zero(), Duration::from_secs(5), "u", |n| async move {
+            Attempt::<()>::Retry {
+                error: failure(n),
+                wait: Some(Duration::from_secs(60)),
+            }
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, SourceError::Status { attempts: 1, .. }),
+            "{err}"
+        );
+        // A failure retrying cannot mend is returned as it is.
+        let err = retrying_with(zero(), Duration::from_secs(5), "u", |_| async {
+            Attempt::<()>::Done(Err(SourceError::NotModified { url: "u".into() }))
+        })
+        .await
+        .unwrap_err();
+        assert!(matches!(err, SourceError::NotModified { .. }));
     }
 }

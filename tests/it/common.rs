@@ -1,7 +1,5 @@
 //! Shared helpers: start a simulator, run the binary, read a partition back.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
