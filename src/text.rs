@@ -16,6 +16,18 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// A message as an error (a cause known only by its text).
+#[derive(Debug)]
+pub(crate) struct Message(pub String);
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}
+
 /// Any error, boxed, as a cause.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

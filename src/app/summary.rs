@@ -7,6 +7,7 @@ use crate::decode::DecodeStats;
 use crate::error::RunError;
 use crate::money::format_scaled;
 use crate::sink::PartitionKey;
+use crate::sink::lake::object::ObjectFacts;
 
 /// Result of one partition.
 #[derive(Debug, Clone, Serialize)]
@@ -89,20 +90,20 @@ impl PartitionReport {
         path: String,
         previous: std::collections::BTreeMap<String, String>,
     ) -> Self {
-        let num = |k: &str| previous.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let facts = ObjectFacts::from_metadata(&previous);
         Self {
             enrollment: key.enrollment.clone(),
             month: key.month_label(),
             status: "unchanged",
-            rows: num("row_count"),
-            cost_total: previous.get("cost_total").cloned(),
+            rows: facts.rows.unwrap_or(0),
+            cost_total: facts.cost_total,
             bytes: 0,
             path: Some(path),
             pages: 0,
             unknown_fields: 0,
             unparsed_values: 0,
             rounded_decimals: 0,
-            out_of_month_rows: num("out_of_month_rows"),
+            out_of_month_rows: facts.out_of_month_rows.unwrap_or(0),
             current_rows: None,
             previous_version: None,
             raw_path: None,

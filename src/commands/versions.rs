@@ -55,13 +55,14 @@ fn print_history(list: &[VersionInfo], month: &str) {
             "{:<52} {:<7} {:<20} {:<4} {:>9} {:>28} {:>11}  {}{}",
             v.version,
             if v.current { "yes" } else { "" },
-            v.pulled_at.clone().unwrap_or_else(dash),
-            v.api_version.clone().unwrap_or_else(dash),
-            v.rows.map(|n| n.to_string()).unwrap_or_else(dash),
-            v.cost_total.clone().unwrap_or_else(dash),
+            v.facts.pulled_at.clone().unwrap_or_else(dash),
+            v.facts.api_version.clone().unwrap_or_else(dash),
+            v.facts.rows.map(|n| n.to_string()).unwrap_or_else(dash),
+            v.facts.cost_total.clone().unwrap_or_else(dash),
             v.bytes,
-            v.source.clone().unwrap_or_else(dash),
-            v.restored_from
+            v.facts.source.clone().unwrap_or_else(dash),
+            v.facts
+                .restored_from
                 .as_ref()
                 .map(|r| format!(" (restored from {r})"))
                 .unwrap_or_default()

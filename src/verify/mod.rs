@@ -4,21 +4,16 @@
 use std::collections::BTreeMap;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Decimal128Type};
+use arrow_array::types::Date32Type;
 use arrow_schema::DataType;
 use futures::TryStreamExt;
 use object_store::ObjectMeta;
-use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use serde::Serialize;
 
 use crate::batch::months::month_days;
-use crate::money::format_scaled;
-use crate::schema::{DECIMAL_PRECISION, DECIMAL_SCALE};
 use crate::sink::Lake;
+use crate::sink::lake::object::LakeObject;
 use crate::sink::layout::{DATA_FILE, HISTORY_DIR, parse_history_name};
-use crate::sink::read::StoreReader;
-
-use crate::sink::read::META_PREFIX as META;
 
 /// One partition's check.
 #[derive(Debug, Clone, Serialize)]
@@ -218,59 +213,22 @@ async fn recompute(
     month: (i32, u32),
     check: &mut PartitionCheck,
 ) -> Result<(), String> {
-    let reader = StoreReader::new(lake.store.clone(), meta.location.clone(), meta.size);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader)
-        .await
-        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
-    let kv: BTreeMap<String, String> = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .map(|kvs| {
-            kvs.iter()
-                .filter_map(|kv| Some((kv.key.strip_prefix(META)?.to_string(), kv.value.clone()?)))
-                .collect()
-        })
-        .unwrap_or_default();
-    check.pulled_at = kv.get("pulled_at").cloned();
-    check.api_version = kv.get("api_version").cloned();
-    check.run_id = kv.get("run_id").cloned();
-    let schema = builder.schema().clone();
-    let cost_idx = schema
-        .index_of("cost")
-        .map_err(|_| "the file has no `cost` column".to_string())?;
-    let cost_type = schema.field(cost_idx).data_type();
-    if *cost_type != DataType::Decimal128(DECIMAL_PRECISION, DECIMAL_SCALE) {
-        return Err(format!(
-            "the `cost` column is {cost_type}, not the lake schema's Decimal128({DECIMAL_PRECISION}, {DECIMAL_SCALE})"
-        ));
-    }
-    let date_idx = schema
+    let object = LakeObject::open(lake, &meta.location, meta.size).await?;
+    let facts = object.facts();
+    check.pulled_at = facts.pulled_at;
+    check.api_version = facts.api_version;
+    check.run_id = facts.run_id;
+    let kv = object.metadata().clone();
+    let schema = object.schema();
+    let dated = schema
         .index_of("usage_date")
-        .ok()
-        .filter(|&i| *schema.field(i).data_type() == DataType::Date32);
-    let roots: Vec<usize> = [Some(cost_idx), date_idx].into_iter().flatten().collect();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    let mut stream = builder
-        .with_projection(mask)
-        .build()
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let (mut rows, mut total, mut outside) = (0u64, 0i128, 0u64);
-    while let Some(batch) = stream
-        .try_next()
-        .await
-        .map_err(|e| format!("cannot read: {e}"))?
-    {
-        rows += batch.num_rows() as u64;
-        let cost = batch
-            .column_by_name("cost")
-            .ok_or("the `cost` column went missing")?
-            .as_primitive::<Decimal128Type>();
-        for v in cost.iter().flatten() {
-            total = total.checked_add(v).ok_or("the cost total overflows")?;
-        }
+        .is_ok_and(|i| *schema.field(i).data_type() == DataType::Date32);
+    let columns: &[&str] = if dated { &["usage_date"] } else { &[] };
+    let mut data = object.rows(Some(columns))?;
+    let (lo, hi) = month_days(month.0, month.1);
+    let mut outside = 0u64;
+    while let Some(batch) = data.next_batch().await? {
         if let Some(dates) = batch.column_by_name("usage_date") {
-            let (lo, hi) = month_days(month.0, month.1);
             outside += dates
                 .as_primitive::<Date32Type>()
                 .iter()
@@ -279,6 +237,7 @@ async fn recompute(
                 .count() as u64;
         }
     }
+    let (rows, total) = (data.rows(), data.cost_total());
     check.out_of_month_rows = Some(outside);
     if let Some(n) = kv.get("out_of_month_rows")
         && *n != outside.to_string()
@@ -294,7 +253,7 @@ async fn recompute(
         ));
     }
     check.rows = Some(rows);
-    check.cost_total = Some(format_scaled(total));
+    check.cost_total = Some(total.clone());
     match kv.get("row_count") {
         Some(n) if *n == rows.to_string() => {}
         Some(n) => check
@@ -305,10 +264,9 @@ async fn recompute(
             .push("no row_count in the file metadata (not written by ea-usage-archiver?)".into()),
     }
     match kv.get("cost_total") {
-        Some(c) if *c == format_scaled(total) => {}
+        Some(c) if *c == total => {}
         Some(c) => check.problems.push(format!(
-            "metadata says cost total {c}, the data sums to {}",
-            format_scaled(total)
+            "metadata says cost total {c}, the data sums to {total}"
         )),
         None => check
             .problems

@@ -7,15 +7,13 @@ use std::collections::HashMap;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Decimal128Type;
 use arrow_array::{Array, RecordBatch};
-use futures::TryStreamExt;
 use object_store::path::Path;
-use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use serde::Serialize;
 
 use super::cell_text::CellText;
 use crate::money::format_scaled;
 use crate::sink::Lake;
-use crate::sink::read::StoreReader;
+use crate::sink::lake::object::LakeObject;
 
 /// Rows and exact cost of a group (cost scaled by 10^18).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -167,38 +165,18 @@ pub(crate) async fn group(
     size: u64,
     by: &[String],
 ) -> Result<Groups, String> {
-    let reader = StoreReader::new(lake.store.clone(), path.clone(), size);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader)
-        .await
-        .map_err(|e| {
-            format!(
-                "{}: not a readable Parquet file: {e}",
-                lake.object_url(path)
-            )
-        })?;
-    let schema = builder.schema().clone();
-    let mut roots = Vec::new();
-    for name in by.iter().map(String::as_str).chain(["cost"]) {
-        match schema.index_of(name) {
-            Ok(i) => roots.push(i),
-            // A column the file does not have (an older schema version) groups as null.
-            Err(_) if name != "cost" => {}
-            Err(_) => return Err(format!("{}: no `cost` column", lake.object_url(path))),
-        }
-    }
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    let mut stream = builder
-        .with_projection(mask)
-        .with_batch_size(8192)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let mut groups = Groups::default();
+    let object = LakeObject::open(lake, path, size).await?;
+    let schema = object.schema();
     let present: Vec<String> = by
         .iter()
         .filter(|c| schema.index_of(c).is_ok())
         .cloned()
         .collect();
-    while let Some(batch) = stream.try_next().await.map_err(|e| e.to_string())? {
+    // A column the file does not have (an older schema version) groups as null.
+    let columns: Vec<&str> = present.iter().map(String::as_str).collect();
+    let mut rows = object.rows(Some(&columns))?;
+    let mut groups = Groups::default();
+    while let Some(batch) = rows.next_batch().await? {
         let batch = with_missing_as_null(&batch, by, &present)?;
         groups.add(&batch, by)?;
     }

@@ -7,6 +7,7 @@ pub(crate) mod restore;
 
 use serde::Serialize;
 
+use crate::sink::lake::object::ObjectFacts;
 use crate::sink::layout::data_path;
 use crate::sink::read::{Footer, read_footer};
 use crate::sink::{Lake, PartitionKey, SinkError, history};
@@ -18,23 +19,11 @@ pub(crate) struct VersionInfo {
     pub version: String,
     /// Whether it is the month's current object.
     pub current: bool,
-    /// When its pull started.
-    pub pulled_at: Option<String>,
-    /// The run that wrote it.
-    pub run_id: Option<String>,
-    /// EA API version, or the source's kind.
-    pub api_version: Option<String>,
-    /// Where its rows came from.
-    pub source: Option<String>,
-    /// Rows (footer metadata).
-    pub rows: Option<u64>,
-    /// Exact cost total (footer metadata).
-    pub cost_total: Option<String>,
+    /// What its footer says (all `None` for an object whose footer cannot be read).
+    #[serde(flatten)]
+    pub facts: ObjectFacts,
     /// Object size.
     pub bytes: u64,
-    /// The version it was restored from, for a restore.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restored_from: Option<String>,
     /// Object URL.
     pub path: String,
 }
@@ -46,23 +35,16 @@ fn info(
     footer: &Footer,
     path: &object_store::path::Path,
 ) -> VersionInfo {
-    let (kv, bytes) = match footer {
-        Footer::Found { kv, size } => (Some(kv), *size),
-        Footer::Unreadable { size, .. } => (None, *size),
-        Footer::Missing => (None, 0),
+    let (facts, bytes) = match footer {
+        Footer::Found { kv, size } => (ObjectFacts::from_metadata(kv), *size),
+        Footer::Unreadable { size, .. } => (ObjectFacts::default(), *size),
+        Footer::Missing => (ObjectFacts::default(), 0),
     };
-    let get = |k: &str| kv.and_then(|kv| kv.get(k).cloned());
     VersionInfo {
         version: id,
         current,
-        pulled_at: get("pulled_at"),
-        run_id: get("run_id"),
-        api_version: get("api_version"),
-        source: get("source"),
-        rows: get("row_count").and_then(|v| v.parse().ok()),
-        cost_total: get("cost_total"),
+        facts,
         bytes,
-        restored_from: get("restored_from"),
         path: lake.object_url(path),
     }
 }

@@ -5,18 +5,16 @@
 //! (`restored_from`) and the restoring run.
 
 use chrono::{SecondsFormat, Utc};
-use futures::TryStreamExt;
-use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::file::metadata::KeyValue;
 
 use crate::cancel::Cancel;
-use crate::money::format_scaled;
 use crate::sink::lake::commit::NewVersion;
+use crate::sink::lake::object::LakeObject;
 use crate::sink::layout::data_path;
 use crate::sink::lease::Lease;
 use crate::sink::lease::LeaseError;
 use crate::sink::publish::{PublishError, PublishSettings, Published, publish};
-use crate::sink::read::{Footer, META_PREFIX, StoreReader, read_footer};
+use crate::sink::read::{Footer, META_PREFIX, read_footer};
 use crate::sink::{Lake, PartitionKey, PartitionWriter, SinkError, WriteSettings, history};
 
 /// What a restore did.
@@ -112,35 +110,18 @@ async fn restore_held(job: &RestoreJob<'_>, lease: &Lease) -> Result<Restored, R
     let Footer::Found { kv, size } = read_footer(lake, &path).await? else {
         return Err(RestoreError::Unknown(version.to_string()));
     };
-    let reader = StoreReader::new(lake.store.clone(), path.clone(), size);
-    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+    // The version cannot be read back: a storage failure, as any other read of the lake.
+    let unreadable = |reason: String| lake.error(&path, crate::text::Message(reason));
+    let object = LakeObject::open(lake, &path, size)
         .await
-        .map_err(|e| lake.error(&path, e))?;
-    let original_kv = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned()
-        .unwrap_or_default();
-    let mut stream = builder.build().map_err(|e| lake.error(&path, e))?;
+        .map_err(unreadable)?;
+    let original_kv = object.original_metadata().to_vec();
+    let mut data = object.rows(None).map_err(unreadable)?;
     let mut writer = PartitionWriter::begin(lake, key, run_id, write).await?;
-    let (mut rows, mut total) = (0u64, 0i128);
     let copied: Result<(), RestoreError> = async {
-        while let Some(batch) = stream.try_next().await.map_err(|e| lake.error(&path, e))? {
+        while let Some(batch) = data.next_batch().await.map_err(unreadable)? {
             if let Some(s) = cancel.signal() {
                 return Err(PublishError::Cancelled(s).into());
-            }
-            rows += batch.num_rows() as u64;
-            if let Some(cost) = batch
-                .column_by_name("cost")
-                .and_then(|c| c.as_any().downcast_ref::<arrow_array::Decimal128Array>())
-            {
-                for v in cost.iter().flatten() {
-                    total = total.checked_add(v).ok_or_else(|| SinkError::Internal {
-                        object: lake.object_url(&path),
-                        source: "the version's cost total overflows".into(),
-                    })?;
-                }
             }
             writer.write(batch).await?;
         }
@@ -151,14 +132,14 @@ async fn restore_held(job: &RestoreJob<'_>, lease: &Lease) -> Result<Restored, R
         writer.abort().await;
         return Err(e);
     }
+    let (rows, total) = (data.rows(), data.cost_total());
     let expected = (kv.get("row_count").cloned(), kv.get("cost_total").cloned());
-    if expected != (Some(rows.to_string()), Some(format_scaled(total))) {
+    if expected != (Some(rows.to_string()), Some(total.clone())) {
         writer.abort().await;
         return Err(RestoreError::from(SinkError::Internal {
             object: lake.object_url(&path),
             source: format!(
-                "the version holds {rows} rows costing {}, its metadata says {:?} and {:?}: run `verify`",
-                format_scaled(total),
+                "the version holds {rows} rows costing {total}, its metadata says {:?} and {:?}: run `verify`",
                 expected.0,
                 expected.1
             )
@@ -189,7 +170,7 @@ async fn restore_held(job: &RestoreJob<'_>, lease: &Lease) -> Result<Restored, R
         replaced,
         status,
         rows,
-        cost_total: format_scaled(total),
+        cost_total: total,
         path: url,
     })
 }

@@ -1,32 +1,7 @@
 //! Whether a freshly pulled version may replace the month's current object. Pure: the facts of
 //! both versions in, a decision out. Costs the caller one footer read of the current object.
 
-use std::collections::BTreeMap;
-
-/// What the month's current object says about itself (its footer metadata).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct CurrentVersion {
-    /// `row_count`.
-    pub rows: Option<u64>,
-    /// `pulled_at` (RFC 3339, UTC, as this tool writes it).
-    pub pulled_at: Option<String>,
-    /// `run_id`.
-    pub run_id: Option<String>,
-    /// `fingerprint` of its rows.
-    pub fingerprint: Option<String>,
-}
-
-impl CurrentVersion {
-    /// From the archiver's key-value metadata (prefix stripped).
-    pub(crate) fn from_metadata(kv: &BTreeMap<String, String>) -> Self {
-        Self {
-            rows: kv.get("row_count").and_then(|v| v.parse().ok()),
-            pulled_at: kv.get("pulled_at").cloned(),
-            run_id: kv.get("run_id").cloned(),
-            fingerprint: kv.get("fingerprint").cloned(),
-        }
-    }
-}
+use super::object::ObjectFacts;
 
 /// The version about to be committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +52,7 @@ fn later(a: &str, b: &str) -> bool {
 /// An identical pull (same fingerprint) writes nothing. The shrink guard: a month that holds rows is never replaced by a version with no rows, or
 /// with fewer than half of them, unless `allow_shrink`. A month with no object is never refused.
 pub(crate) fn decide(
-    current: Option<&CurrentVersion>,
+    current: Option<&ObjectFacts>,
     new: &NewVersion<'_>,
     allow_shrink: bool,
 ) -> Decision {
@@ -118,12 +93,13 @@ pub(crate) fn decide(
 mod tests {
     use super::*;
 
-    fn cur(rows: u64) -> CurrentVersion {
-        CurrentVersion {
+    fn cur(rows: u64) -> ObjectFacts {
+        ObjectFacts {
             rows: Some(rows),
             pulled_at: Some("2026-11-30T02:00:00Z".into()),
             run_id: Some("old".into()),
             fingerprint: Some("fp-old".into()),
+            ..ObjectFacts::default()
         }
     }
 
@@ -168,7 +144,7 @@ mod tests {
         assert_eq!(decide(Some(&cur(400_000)), &new(0), true), Decision::Commit);
         // An object without our metadata has no known rows: it is never a reason to refuse.
         assert_eq!(
-            decide(Some(&CurrentVersion::default()), &new(0), false),
+            decide(Some(&ObjectFacts::default()), &new(0), false),
             Decision::Commit
         );
     }
@@ -204,23 +180,5 @@ mod tests {
             "2026-12-01T22:08:36.500Z",
             "2026-12-01T22:08:36.500Z"
         ));
-    }
-
-    #[test]
-    fn reads_the_footer_metadata() {
-        let kv: BTreeMap<String, String> =
-            [("row_count", "12"), ("pulled_at", "t"), ("run_id", "r")]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-        assert_eq!(
-            CurrentVersion::from_metadata(&kv),
-            CurrentVersion {
-                rows: Some(12),
-                pulled_at: Some("t".into()),
-                run_id: Some("r".into()),
-                fingerprint: None,
-            }
-        );
     }
 }

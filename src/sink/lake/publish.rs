@@ -5,10 +5,11 @@
 
 use tracing::{info, warn};
 
-use super::commit::{CurrentVersion, Decision, NewVersion, decide};
+use super::commit::{Decision, NewVersion, decide};
 use super::history;
 use super::layout::{PartitionKey, data_path};
 use super::lease::{Lease, LeaseError};
+use super::object::ObjectFacts;
 use super::read::{Footer, read_footer};
 use crate::cancel::{Cancel, Signal};
 use crate::sink::writer::{CommittedFile, StagedObject};
@@ -122,8 +123,8 @@ async fn decide_and_keep(
     let footer = read_footer(ctx.lake, &data_path(&ctx.lake.prefix, key)).await?;
     let current = match &footer {
         Footer::Missing => None,
-        Footer::Found { kv, .. } => Some(CurrentVersion::from_metadata(kv)),
-        Footer::Unreadable { .. } => Some(CurrentVersion::default()),
+        Footer::Found { kv, .. } => Some(ObjectFacts::from_metadata(kv)),
+        Footer::Unreadable { .. } => Some(ObjectFacts::default()),
     };
     match decide(current.as_ref(), new, ctx.allow_shrink) {
         Decision::Commit => {}
