@@ -132,7 +132,8 @@ async fn archive(
     if let Some(s) = ctx.cancel.signal() {
         return Err(RunError::Cancelled(s));
     }
-    let pulled_at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    let now = || Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    let pulled_at;
     let opened = match ctx.source.month_of(&plan.period) {
         Some((year, month)) => {
             let key = PartitionKey {
@@ -142,6 +143,7 @@ async fn archive(
             };
             // Before any request or write: one run per month at a time.
             held.lease = Some(take_lease(ctx, &key).await?);
+            pulled_at = now();
             // With --skip-unchanged, page 1 is asked for with the ETag of the month's object.
             let previous = previous_metadata(ctx, &key).await;
             let etag = previous.as_ref().and_then(|m| m.get("etag").cloned());
@@ -155,6 +157,7 @@ async fn archive(
         None => {
             // The month is known from page 1's rows only; the lease is taken once it is.
             let unsettled = planned_key(plan);
+            pulled_at = now();
             let opened = open(ctx, plan, unsettled, None, None).await?;
             let key = settle_month(&opened.key, opened.first.as_ref());
             held.lease = Some(take_lease(ctx, &key).await?);
@@ -239,9 +242,10 @@ async fn open(
         hints: Arc::new(SizeHints::default()),
         keep_raw: ctx.cfg.keep_raw,
     };
-    let mut rest = stream;
+    // Fused: after a source with no pages at all, the reader polls it once more.
+    let mut rest: PageStream = Box::pin(stream.fuse());
     let first = match guarded(&ctx.cancel, lease, rest.next()).await? {
-        Some(page) => Some(decode_one(page?, decode.clone()).await?),
+        Some(page) => Some(guarded(&ctx.cancel, lease, decode_one(page?, decode.clone())).await??),
         None => None,
     };
     Ok(Opened {
@@ -369,8 +373,10 @@ async fn write_month(
                 return Ok(report);
             }
         };
-    if let Some(raw) = &held.raw {
+    if let Some(raw) = held.raw.take() {
+        // The month is committed: a raw copy that fails to move is reported, never discarded.
         raw.promote().await?;
+        held.raw = Some(raw);
     }
     info!(
         rows = stats.rows,

@@ -40,7 +40,7 @@ pub async fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) => {
             let chain = e.chain();
-            tracing::error!(error = %chain, "command failed");
+            tracing::error!(error = %chain, "run failed");
             eprintln!("error: {chain}");
             e.exit_code()
         }

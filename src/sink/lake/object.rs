@@ -71,21 +71,19 @@ impl ObjectFacts {
 
 /// A lake object opened for reading: its footer is read, its rows are not yet.
 pub(crate) struct LakeObject {
-    url: String,
     kv: BTreeMap<String, String>,
     original: Vec<KeyValue>,
     builder: ParquetRecordBatchStreamBuilder<StoreReader>,
 }
 
 impl LakeObject {
-    /// Opens `path` (of `size` bytes) by reading its footer; `Err` names the object and why it
-    /// is not a readable Parquet file.
+    /// Opens `path` (of `size` bytes) by reading its footer; `Err` says why it is not a
+    /// readable Parquet file (the caller names the object).
     pub(crate) async fn open(lake: &Lake, path: &Path, size: u64) -> Result<Self, String> {
-        let url = lake.object_url(path);
         let reader = StoreReader::new(lake.store.clone(), path.clone(), size);
         let builder = ParquetRecordBatchStreamBuilder::new(reader)
             .await
-            .map_err(|e| format!("{url}: not a readable Parquet file: {e}"))?;
+            .map_err(|e| format!("not a readable Parquet file: {e}"))?;
         let original = builder
             .metadata()
             .file_metadata()
@@ -102,7 +100,6 @@ impl LakeObject {
             })
             .collect();
         Ok(Self {
-            url,
             kv,
             original,
             builder,
@@ -133,14 +130,13 @@ impl LakeObject {
     /// lake's exact decimal; `None` reads every column.
     pub(crate) fn rows(self, columns: Option<&[&str]>) -> Result<Rows, String> {
         let schema = self.builder.schema().clone();
-        let url = self.url;
         let cost = schema
             .index_of("cost")
-            .map_err(|_| format!("{url}: the file has no `cost` column"))?;
+            .map_err(|_| "the file has no `cost` column".to_string())?;
         let cost_type = schema.field(cost).data_type();
         if *cost_type != DataType::Decimal128(DECIMAL_PRECISION, DECIMAL_SCALE) {
             return Err(format!(
-                "{url}: the `cost` column is {cost_type}, not the lake schema's Decimal128({DECIMAL_PRECISION}, {DECIMAL_SCALE})"
+                "the `cost` column is {cost_type}, not the lake schema's Decimal128({DECIMAL_PRECISION}, {DECIMAL_SCALE})"
             ));
         }
         let mut builder = self.builder.with_batch_size(8192);
@@ -155,11 +151,8 @@ impl LakeObject {
             let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
             builder = builder.with_projection(mask);
         }
-        let stream = builder
-            .build()
-            .map_err(|e| format!("{url}: cannot read: {e}"))?;
+        let stream = builder.build().map_err(|e| format!("cannot read: {e}"))?;
         Ok(Rows {
-            url,
             stream,
             rows: 0,
             cost_total: 0,
@@ -169,7 +162,6 @@ impl LakeObject {
 
 /// An object's rows as they stream, with the rows and the exact cost total seen so far.
 pub(crate) struct Rows {
-    url: String,
     stream: ParquetRecordBatchStream<StoreReader>,
     rows: u64,
     cost_total: i128,
@@ -182,7 +174,7 @@ impl Rows {
             .stream
             .try_next()
             .await
-            .map_err(|e| format!("{}: cannot read: {e}", self.url))?
+            .map_err(|e| format!("cannot read: {e}"))?
         else {
             return Ok(None);
         };
@@ -190,12 +182,12 @@ impl Rows {
         let cost = batch
             .column_by_name("cost")
             .and_then(|c| c.as_primitive_opt::<Decimal128Type>())
-            .ok_or_else(|| format!("{}: the `cost` column went missing", self.url))?;
+            .ok_or("the `cost` column went missing")?;
         for v in cost.iter().flatten() {
             self.cost_total = self
                 .cost_total
                 .checked_add(v)
-                .ok_or_else(|| format!("{}: the cost total overflows", self.url))?;
+                .ok_or("the cost total overflows")?;
         }
         Ok(Some(batch))
     }
