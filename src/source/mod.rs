@@ -6,6 +6,7 @@ pub(crate) mod cost_details;
 pub(crate) mod credentials;
 pub(crate) mod csv_frame;
 pub(crate) mod endpoint;
+pub(crate) mod exports;
 pub(crate) mod http;
 mod mapped;
 pub(crate) mod open;
