@@ -55,19 +55,8 @@ pub(crate) enum RunError {
     #[error(transparent)]
     Lease(#[from] LeaseError),
     /// The new version would shrink the month; it was not committed.
-    #[error(
-        "refused to replace month {month}: the new version has {new_rows} rows and the current one {current_rows} ({why}); the current version is kept. If the month really shrank, re-run with --allow-shrink"
-    )]
-    Refused {
-        /// `YYYY-MM`.
-        month: String,
-        /// Rows of the version pulled now.
-        new_rows: u64,
-        /// Rows of the month's current object.
-        current_rows: u64,
-        /// `no rows` or `fewer than half`.
-        why: &'static str,
-    },
+    #[error(transparent)]
+    Refused(crate::sink::publish::Refusal),
     /// `restore` was given a version the month does not have, or its current one.
     #[error(transparent)]
     Restore(crate::versions::restore::RestoreError),
@@ -112,17 +101,7 @@ impl From<crate::sink::publish::PublishError> for RunError {
         match e {
             P::Sink(e) => RunError::Sink(e),
             P::Lease(e) => RunError::Lease(e),
-            P::Refused {
-                month,
-                new_rows,
-                current_rows,
-                why,
-            } => RunError::Refused {
-                month,
-                new_rows,
-                current_rows,
-                why,
-            },
+            P::Refused(r) => RunError::Refused(r),
             P::Cancelled(s) => RunError::Cancelled(s),
         }
     }
@@ -152,7 +131,7 @@ impl RunError {
             RunError::Sink(_) => exit::STORAGE,
             RunError::Lease(LeaseError::Store(_)) => exit::STORAGE,
             RunError::Lease(_) => exit::LEASE_HELD,
-            RunError::Refused { .. } => exit::REFUSED,
+            RunError::Refused(_) => exit::REFUSED,
             RunError::Cancelled(s) => s.exit_code(),
             RunError::Restore(_) => exit::USAGE,
             RunError::Unreadable { .. } => exit::DATA,

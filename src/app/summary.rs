@@ -117,14 +117,10 @@ impl PartitionReport {
         let mut report = Self::failed(key, e.chain(), e.exit_code());
         match e {
             RunError::Cancelled(_) => report.status = "cancelled",
-            RunError::Refused {
-                new_rows,
-                current_rows,
-                ..
-            } => {
+            RunError::Refused(r) => {
                 report.status = "refused";
-                report.rows = *new_rows;
-                report.current_rows = Some(*current_rows);
+                report.rows = r.new_rows;
+                report.current_rows = Some(r.current_rows);
             }
             _ => {}
         }

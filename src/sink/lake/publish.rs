@@ -15,6 +15,23 @@ use crate::cancel::{Cancel, Signal};
 use crate::sink::writer::{CommittedFile, StagedObject};
 use crate::sink::{Lake, SinkError};
 
+/// A new version the shrink guard refused: it has no rows, or fewer than half of the current
+/// version's. The current version is kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "refused to replace month {month}: the new version has {new_rows} rows and the current one {current_rows} ({why}); the current version is kept. If the month really shrank, re-run with --allow-shrink"
+)]
+pub(crate) struct Refusal {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Rows of the version pulled now.
+    pub new_rows: u64,
+    /// Rows of the month's current object.
+    pub current_rows: u64,
+    /// `no rows` or `fewer than half`.
+    pub why: &'static str,
+}
+
 /// Why a new version was not published. The month's current object is as it was.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum PublishError {
@@ -25,19 +42,8 @@ pub(crate) enum PublishError {
     #[error(transparent)]
     Lease(#[from] LeaseError),
     /// The new version would shrink the month.
-    #[error(
-        "refused to replace month {month}: the new version has {new_rows} rows and the current one {current_rows} ({why}); the current version is kept. If the month really shrank, re-run with --allow-shrink"
-    )]
-    Refused {
-        /// `YYYY-MM`.
-        month: String,
-        /// Rows of the version pulled now.
-        new_rows: u64,
-        /// Rows of the month's current object.
-        current_rows: u64,
-        /// `no rows` or `fewer than half`.
-        why: &'static str,
-    },
+    #[error(transparent)]
+    Refused(Refusal),
     /// A signal came before the commit.
     #[error("cancelled by {}; the month was left as it was", .0.name())]
     Cancelled(Signal),
@@ -101,7 +107,7 @@ pub(crate) async fn publish(
         }
         Err(e) => {
             staged.abort().await;
-            if let PublishError::Refused { .. } = e {
+            if let PublishError::Refused(_) = e {
                 warn!(error = %e, "new version refused; the month is left as it was");
             }
             Err(e)
@@ -136,12 +142,12 @@ async fn decide_and_keep(
             return Ok(Step::Unchanged { bytes });
         }
         Decision::Refuse { current_rows, why } => {
-            return Err(PublishError::Refused {
+            return Err(PublishError::Refused(Refusal {
                 month: key.month_label(),
                 new_rows: new.rows,
                 current_rows,
                 why,
-            });
+            }));
         }
         Decision::Stale { run_id, pulled_at } => {
             return Err(PublishError::Lease(LeaseError::Lost {
