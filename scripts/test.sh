@@ -5,7 +5,8 @@
 #   Azure Blob (Azurite) emulators on 127.0.0.1; unit, property and integration tests (the
 #   integration tests run the real binary against the built-in EA API simulator and every
 #   destination); the lake read back by Spark, DataFusion, DuckDB and pyarrow; the DDL and
-#   FOCUS view in their engines; the Airflow DAGs loaded and run by Airflow itself.
+#   FOCUS view in their engines; the wheel (`pip wheel .`) installed into the Airflow environment,
+#   and the Airflow DAGs loaded and run by Airflow itself with the binary the wheel installed.
 # Installs what it needs first, so it runs the same on a fresh machine and in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,9 +70,18 @@ export EAUA_BIN
 echo "== readers (Spark, DataFusion, DuckDB, pyarrow)"
 bash tests/readers/run.sh 2>&1 | tee -a "$log"
 
-echo "== Airflow DAGs (DagBag, exit-code retries, dag.test against the simulator)"
+echo "== wheel: pip wheel . (maturin from PyPI, the shipped build), installed into the Airflow environment"
 bash scripts/airflow-env.sh
-.cache/airflow-venv/bin/python tests/readers/check_dags.py 2>&1 | tee -a "$log"
+airflow_py=.cache/airflow-venv/bin/python
+rm -rf .cache/wheel
+"$airflow_py" -m pip wheel . --no-deps --quiet --disable-pip-version-check -w .cache/wheel
+"$airflow_py" -m pip install --force-reinstall --no-deps --quiet --disable-pip-version-check .cache/wheel/ea_usage_archiver-*.whl
+# The DAGs run the binary the wheel put on the environment's PATH, not target/.
+wheel_bin=$(PATH="$PWD/.cache/airflow-venv/bin" command -v ea-usage-archiver)
+"$wheel_bin" --version
+
+echo "== Airflow DAGs (DagBag, exit-code retries, dag.test against the simulator, the wheel's binary)"
+EAUA_BIN="$wheel_bin" "$airflow_py" tests/readers/check_dags.py 2>&1 | tee -a "$log"
 
 # One closing line for the whole suite.
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
