@@ -123,6 +123,7 @@ impl RunError {
         match self {
             RunError::Config(_) => exit::USAGE,
             RunError::Source(SourceError::Client { .. }) => exit::INTERNAL,
+            RunError::Source(SourceError::Root { .. }) => exit::STORAGE,
             RunError::Source(e) if e.is_auth() => exit::AUTH,
             RunError::Source(e) if e.is_unreadable_data() => exit::DATA,
             RunError::Source(_) => exit::API,

@@ -53,6 +53,7 @@ pub mod decode;
 pub(crate) mod defaults;
 pub mod error;
 pub(crate) mod json;
+pub(crate) mod location;
 pub(crate) mod logging;
 pub mod money;
 pub(crate) mod page;

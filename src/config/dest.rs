@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::{ConfigError, bad};
-pub(crate) use crate::sink::store::Dest;
+pub(crate) use crate::location::Dest;
 
 /// URL schemes `--dest` accepts.
 pub(crate) const SCHEMES: [&str; 7] = ["file", "s3", "s3a", "az", "azure", "abfs", "abfss"];
@@ -21,7 +21,7 @@ fn is_store_https(u: &Url) -> bool {
 
 /// Checks `--dest`'s form. No I/O: a local path is checked when the lake is opened.
 pub(crate) fn check_dest(dest: &str) -> Result<Dest, ConfigError> {
-    let shown = crate::sink::store::redact(dest);
+    let shown = crate::location::redact(dest);
     if dest.trim().is_empty() {
         return Err(bad("--dest", "must not be empty"));
     }

@@ -138,6 +138,15 @@ pub(crate) enum SourceError {
         /// What is wrong.
         reason: String,
     },
+    /// The exports root, or an object under it, could not be listed or read.
+    #[error("cannot read {object} under the exports root")]
+    Root {
+        /// The root or the object (no credentials).
+        object: String,
+        /// The store's error chain, redacted.
+        #[source]
+        source: crate::text::RedactedError,
+    },
     /// A replay file or directory could not be read.
     #[error("cannot read {path}")]
     Replay {
