@@ -58,8 +58,10 @@ pub(crate) struct DecodeSettings {
 }
 
 /// Decodes one page on the blocking pool (where its body is also freed).
-pub(crate) async fn decode_one(page: RawPage, settings: DecodeSettings) -> Result<Item, RunError> {
-    let mut page = page;
+pub(crate) async fn decode_one(
+    mut page: RawPage,
+    settings: DecodeSettings,
+) -> Result<Item, RunError> {
     let raw = settings.keep_raw.then(|| page.raw_file());
     let (number, etag) = (page.number, page.etag.take());
     let origin = std::mem::take(&mut page.origin);

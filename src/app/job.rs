@@ -147,9 +147,9 @@ async fn archive(
             // With --skip-unchanged, page 1 is asked for with the ETag of the month's object.
             let previous = previous_metadata(ctx, &key).await;
             let etag = previous.as_ref().and_then(|m| m.get("etag").cloned());
-            match open(ctx, plan, key, etag, held.lease.as_ref()).await {
+            match open(ctx, plan, key.clone(), etag, held.lease.as_ref()).await {
                 Err(RunError::Source(SourceError::NotModified { .. })) => {
-                    return Ok(unchanged(ctx, &planned_key(plan), previous));
+                    return Ok(unchanged(ctx, &key, previous));
                 }
                 other => other?,
             }

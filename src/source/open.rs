@@ -85,11 +85,7 @@ impl PageCheck {
         next_link: Option<&str>,
     ) -> Result<(), SourceError> {
         match &mut self.0 {
-            Some(chain) => chain.page(next_link).map_err(|reason| SourceError::Chain {
-                page: number,
-                origin: origin.to_string(),
-                reason,
-            }),
+            Some(chain) => chain.page(next_link).map_err(broken(number, origin)),
             None => Ok(()),
         }
     }
@@ -97,13 +93,18 @@ impl PageCheck {
     /// After the last page (`number`, from `origin`): `Err` if the sequence is cut short.
     pub(crate) fn end(&self, number: u64, origin: &str) -> Result<(), SourceError> {
         match &self.0 {
-            Some(chain) => chain.end().map_err(|reason| SourceError::Chain {
-                page: number,
-                origin: origin.to_string(),
-                reason,
-            }),
+            Some(chain) => chain.end().map_err(broken(number, origin)),
             None => Ok(()),
         }
+    }
+}
+
+/// The error of a broken chain at page `number` from `origin`.
+fn broken(number: u64, origin: &str) -> impl FnOnce(String) -> SourceError + '_ {
+    move |reason| SourceError::Chain {
+        page: number,
+        origin: origin.to_string(),
+        reason,
     }
 }
 

@@ -72,78 +72,62 @@ async fn raw_pages_replay_to_the_same_data() {
     assert!(replayed.batch.column_by_name("tags").unwrap().null_count() > 0);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn replay_of_an_unreadable_file_fails_with_exit_6() {
+/// Replays `files` as month 2024-07 into a new lake: the run must fail with exit 6 and write
+/// nothing. Returns the month's error.
+async fn refused_replay(files: &[(&str, &[u8])]) -> String {
     let pages = tempfile::tempdir().unwrap();
-    std::fs::write(
-        pages.path().join("page-00001.json"),
-        br#"{"data":[{"cost":1}],"nextLink":"x"}"#,
-    )
-    .unwrap();
-    std::fs::write(pages.path().join("page-00002.json"), b"<html>oops</html>").unwrap();
+    for (name, body) in files {
+        std::fs::write(pages.path().join(name), body).unwrap();
+    }
     let lake = tempfile::tempdir().unwrap();
     let (dir, dest) = (
         pages.path().to_str().unwrap().to_string(),
         lake.path().to_str().unwrap().to_string(),
     );
-    let out = archive(
-        &[
-            "--enrollment",
-            "1",
-            "--month",
-            "2024-07",
-            "--from-dir",
-            &dir,
-            "--dest",
-            &dest,
-        ],
-        None,
-    )
-    .await;
+    let args = [
+        "--enrollment",
+        "1",
+        "--month",
+        "2024-07",
+        "--from-dir",
+        &dir,
+        "--dest",
+        &dest,
+    ];
+    let out = archive(&args, None).await;
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
-    let err = first_error(&out);
-    assert!(err.contains("page 2") && err.contains("<html>"), "{err}");
     assert!(lake_files(lake.path()).is_empty());
+    first_error(&out)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_of_an_unreadable_file_fails_with_exit_6() {
+    let err = refused_replay(&[
+        (
+            "page-00001.json",
+            br#"{"data":[{"cost":1}],"nextLink":"x"}"#,
+        ),
+        ("page-00002.json", b"<html>oops</html>"),
+    ])
+    .await;
+    assert!(err.contains("page 2") && err.contains("<html>"), "{err}");
 }
 
 /// A saved page that is not UTF-8 is refused, saying where; a CSV report that cannot be read is
 /// called a CSV page, not a JSON one.
 #[tokio::test(flavor = "multi_thread")]
 async fn unreadable_pages_say_why_and_in_which_format() {
-    let run = |files: Vec<(&'static str, Vec<u8>)>| async move {
-        let pages = tempfile::tempdir().unwrap();
-        for (name, body) in files {
-            std::fs::write(pages.path().join(name), body).unwrap();
-        }
-        let lake = tempfile::tempdir().unwrap();
-        let (dir, dest) = (
-            pages.path().to_str().unwrap().to_string(),
-            lake.path().to_str().unwrap().to_string(),
-        );
-        let args = [
-            "--enrollment",
-            "1",
-            "--month",
-            "2024-07",
-            "--from-dir",
-            &dir,
-        ];
-        let out = archive(&[&args[..], &["--dest", &dest]].concat(), None).await;
-        assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
-        assert!(lake_files(lake.path()).is_empty());
-        first_error(&out)
-    };
     let mut body = br#"{"data":[{"cost":1,"x":""#.to_vec();
     let at = body.len();
     body.extend_from_slice(b"\xff\"}],\"nextLink\":null}");
-    let err = run(vec![("page-00001.json", body)]).await;
+    let err = refused_replay(&[("page-00001.json", &body)]).await;
     assert!(
         err.contains("not a valid usage-details JSON page")
             && err.contains(&format!("not valid UTF-8 (at byte {at})")),
         "{err}"
     );
-    let csv = b"Da\xffte,CostInBillingCurrency\n01/02/2024,1.5\n".to_vec();
-    let err = run(vec![("report.csv", csv)]).await;
+    let csv = b"Da\xffte,CostInBillingCurrency\n01/02/2024,1.5\n";
+    let err = refused_replay(&[("report.csv", csv)]).await;
     assert!(
         err.contains("not a valid usage-details CSV page") && err.contains("invalid UTF-8"),
         "{err}"

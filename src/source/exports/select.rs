@@ -96,72 +96,84 @@ pub(crate) struct MonthPick {
     pub outcome: Result<Found, MonthRefusal>,
 }
 
+/// Where one run goes.
+enum Place {
+    /// Among the candidates of this (enrollment, month).
+    Month(String, (i32, u32)),
+    /// Not asked for (another enrollment, month or export name): left out silently.
+    NotAsked,
+    /// Another dataset or metric.
+    Skipped(String),
+    /// Of the wanted dataset, but cannot be archived.
+    Refused(String),
+}
+
+fn place(run: &Run, want: &Want<'_>) -> Place {
+    match &run.dataset {
+        Dataset::Usage(m) if *m == want.metric => {}
+        Dataset::Usage(m) => {
+            return Place::Skipped(format!(
+                "export {} holds {} cost; this run archives {} cost",
+                run.export_name,
+                m.as_str(),
+                want.metric.as_str()
+            ));
+        }
+        Dataset::Other(kind) => {
+            return Place::Skipped(format!(
+                "export {} is a {kind} export, not usage details",
+                run.export_name
+            ));
+        }
+    }
+    let enrollment = match &run.scope {
+        Scope::Enrollment(n) => n,
+        Scope::Narrower(scope) => {
+            return Place::Refused(format!(
+                "export {} is scoped to {scope}, which holds only part of an enrollment's month; export the whole billing account (/providers/Microsoft.Billing/billingAccounts/<enrollment>) instead",
+                run.export_name
+            ));
+        }
+    };
+    if want.enrollment.is_some_and(|e| e != enrollment) {
+        return Place::NotAsked;
+    }
+    let month = match &run.month {
+        Ok(m) => *m,
+        Err(span) => {
+            return Place::Refused(format!(
+                "run {} of export {}: {span}; a month is archived from runs of that month only",
+                run.run_id, run.export_name
+            ));
+        }
+    };
+    if (!want.months.is_empty() && !want.months.contains(&month))
+        || want.export_name.is_some_and(|n| n != run.export_name)
+    {
+        return Place::NotAsked;
+    }
+    Place::Month(enrollment.clone(), month)
+}
+
 /// Picks the run each month is archived from, in (enrollment, month) order.
 pub(crate) fn choose(found: Vec<Found>, want: &Want<'_>) -> (Vec<MonthPick>, Vec<Notice>) {
     let mut notices = Vec::new();
     let mut months: BTreeMap<(String, (i32, u32)), Vec<Found>> = BTreeMap::new();
     for f in found {
-        match &f.run.dataset {
-            Dataset::Usage(m) if *m == want.metric => {}
-            Dataset::Usage(m) => {
-                notices.push(Notice::Skipped {
-                    why: format!(
-                        "export {} holds {} cost; this run archives {} cost",
-                        f.run.export_name,
-                        m.as_str(),
-                        want.metric.as_str()
-                    ),
-                    manifest: f.manifest,
-                });
-                continue;
+        match place(&f.run, want) {
+            Place::Month(enrollment, month) => {
+                months.entry((enrollment, month)).or_default().push(f)
             }
-            Dataset::Other(kind) => {
-                notices.push(Notice::Skipped {
-                    why: format!(
-                        "export {} is a {kind} export, not usage details",
-                        f.run.export_name
-                    ),
-                    manifest: f.manifest,
-                });
-                continue;
-            }
+            Place::NotAsked => {}
+            Place::Skipped(why) => notices.push(Notice::Skipped {
+                manifest: f.manifest,
+                why,
+            }),
+            Place::Refused(why) => notices.push(Notice::Refused {
+                manifest: f.manifest,
+                why,
+            }),
         }
-        let enrollment = match &f.run.scope {
-            Scope::Enrollment(n) => n.clone(),
-            Scope::Narrower(scope) => {
-                notices.push(Notice::Refused {
-                    why: format!(
-                        "export {} is scoped to {scope}, which holds only part of an enrollment's month; export the whole billing account (/providers/Microsoft.Billing/billingAccounts/<enrollment>) instead",
-                        f.run.export_name
-                    ),
-                    manifest: f.manifest,
-                });
-                continue;
-            }
-        };
-        if want.enrollment.is_some_and(|e| e != enrollment) {
-            continue;
-        }
-        let month = match &f.run.month {
-            Ok(m) => *m,
-            Err(span) => {
-                notices.push(Notice::Refused {
-                    why: format!(
-                        "run {} of export {}: {span}; a month is archived from runs of that month only",
-                        f.run.run_id, f.run.export_name
-                    ),
-                    manifest: f.manifest,
-                });
-                continue;
-            }
-        };
-        if !want.months.is_empty() && !want.months.contains(&month) {
-            continue;
-        }
-        if want.export_name.is_some_and(|n| n != f.run.export_name) {
-            continue;
-        }
-        months.entry((enrollment, month)).or_default().push(f);
     }
     let picks = months
         .into_iter()
