@@ -59,6 +59,10 @@ pub enum Command {
     #[cfg(feature = "sim")]
     /// Start the simulator in-process and archive a few months into ./lake.
     Demo(DemoArgs),
+    #[cfg(feature = "sim")]
+    /// Write a simulated Cost Management export container into a folder, as it is on day 1, 2
+    /// or 3 of a sequence at the turn of a month; prints what each month should archive.
+    SimulateExports(SimulateExportsArgs),
     #[cfg(feature = "test-hooks")]
     /// Parse every page of a directory with a typed serde struct, single-threaded (benchmark floor).
     #[command(hide = true)]
@@ -202,6 +206,8 @@ pub enum SourceArg {
     EaUsage,
     /// The Cost Management Cost Details API (generateCostDetailsReport).
     CostDetails,
+    /// Cost Management export runs in storage (`--exports-root`), found by their manifests.
+    Exports,
 }
 
 /// `archive --metric`.
@@ -216,12 +222,21 @@ pub enum MetricArg {
 /// Flags of `archive`.
 #[derive(Debug, Args, Clone)]
 pub struct ArchiveArgs {
-    /// Enrollment number (digits only).
+    /// Enrollment number (digits only). Required, except with `--source exports`, where it
+    /// restricts the run to one billing account.
     #[arg(long)]
-    pub enrollment: String,
+    pub enrollment: Option<String>,
     /// Where usage comes from.
     #[arg(long, value_enum, default_value_t = SourceArg::EaUsage)]
     pub source: SourceArg,
+    /// Where export runs land (`--source exports`): a folder, or a URL of the container or of a
+    /// folder in it (az://, azure://, abfs[s]://, https://<account>.blob.core.windows.net/…,
+    /// s3://, file://); credentials from the environment, as for --dest.
+    #[arg(long, value_name = "PATH|URL")]
+    pub exports_root: Option<String>,
+    /// The export to archive when several of the same type cover a month (`--source exports`).
+    #[arg(long, value_name = "NAME")]
+    pub export_name: Option<String>,
     /// Cost Management root (`--source cost-details`); the token is only sent to this origin.
     #[arg(long, default_value = defaults::MANAGEMENT_URL)]
     pub management_url: String,
@@ -375,6 +390,28 @@ pub enum SimEtag {
     Month,
     /// A hash of the page's own data.
     Page,
+}
+
+/// Flags of `simulate-exports`.
+#[cfg(feature = "sim")]
+#[derive(Debug, Args, Clone)]
+pub struct SimulateExportsArgs {
+    /// The folder to write (the container); created when missing.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The enrollment (billing account) the exports are scoped to.
+    #[arg(long, default_value = "1234567")]
+    pub enrollment: String,
+    /// This month of the sequence, YYYY-MM (the two before it are written too).
+    #[arg(long, value_name = "YYYY-MM", default_value = "2025-03")]
+    pub month: String,
+    /// The day of the sequence: 1 (first sync), 2 (a part has not landed yet), 3 (it has, and
+    /// last month is regenerated with restated rows).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3))]
+    pub day: u32,
+    /// Rows of every whole month (default: 1,500–3,499, fixed per enrollment and month).
+    #[arg(long)]
+    pub rows_per_month: Option<u64>,
 }
 
 /// Flags of `demo`.

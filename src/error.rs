@@ -124,6 +124,7 @@ impl RunError {
             RunError::Config(_) => exit::USAGE,
             RunError::Source(SourceError::Client { .. }) => exit::INTERNAL,
             RunError::Source(SourceError::Root { .. }) => exit::STORAGE,
+            RunError::Source(SourceError::ExportChoice { .. }) => exit::USAGE,
             RunError::Source(e) if e.is_auth() => exit::AUTH,
             RunError::Source(e) if e.is_unreadable_data() => exit::DATA,
             RunError::Source(_) => exit::API,

@@ -59,6 +59,7 @@ pub mod money;
 pub(crate) mod page;
 pub(crate) mod period;
 pub(crate) mod progress;
+pub(crate) mod range_reader;
 pub mod schema;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -29,18 +29,26 @@ pub(crate) enum PageFormat {
         /// The header record, without its line end.
         header: std::sync::Arc<[u8]>,
     },
+    /// Typed columns read from a Parquet part (the body is empty): the columns are named as
+    /// a CSV header's, and each value's exact text is decoded as a CSV field's.
+    Table {
+        /// The rows, with the part's own column names and types.
+        batch: arrow_array::RecordBatch,
+    },
 }
 
 impl RawPage {
     /// The page as a file of its own, for `--keep-raw`, and that file's extension: a JSON page
-    /// as received; a CSV page as its header line and then its records.
-    pub(crate) fn raw_file(&self) -> (Bytes, &'static str) {
+    /// as received; a CSV page as its header line and then its records. A typed page has none:
+    /// its part, in the customer's own storage, is the raw copy.
+    pub(crate) fn raw_file(&self) -> Option<(Bytes, &'static str)> {
         match &self.format {
-            PageFormat::EaJson => (self.body.clone(), "json"),
-            PageFormat::Csv { header } => (
+            PageFormat::EaJson => Some((self.body.clone(), "json")),
+            PageFormat::Csv { header } => Some((
                 Bytes::from([header.as_ref(), b"\n", self.body.as_ref()].concat()),
                 "csv",
-            ),
+            )),
+            PageFormat::Table { .. } => None,
         }
     }
 }
@@ -51,6 +59,7 @@ impl PageFormat {
         match self {
             PageFormat::EaJson => "JSON",
             PageFormat::Csv { .. } => "CSV",
+            PageFormat::Table { .. } => "Parquet",
         }
     }
 }
@@ -72,7 +81,7 @@ mod tests {
         };
         assert_eq!(
             page.raw_file(),
-            (Bytes::from_static(b"A,B\n1,2\r\n3,4\r\n"), "csv")
+            Some((Bytes::from_static(b"A,B\n1,2\r\n3,4\r\n"), "csv"))
         );
         assert_eq!(page.format.name(), "CSV");
     }

@@ -62,7 +62,7 @@ pub(crate) async fn decode_one(
     mut page: RawPage,
     settings: DecodeSettings,
 ) -> Result<Item, RunError> {
-    let raw = settings.keep_raw.then(|| page.raw_file());
+    let raw = settings.keep_raw.then(|| page.raw_file()).flatten();
     let (number, etag) = (page.number, page.etag.take());
     let origin = std::mem::take(&mut page.origin);
     let DecodeSettings {

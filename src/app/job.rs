@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use super::ahead::{DecodeSettings, Item, decode_ahead, decode_one};
-use super::summary::PartitionReport;
+use super::summary::{self, PartitionReport};
 use super::tally::{RunFacts, Tally, file_metadata};
 use crate::batch::SizeHints;
 use crate::batch::months::dominant_month;
@@ -119,6 +119,7 @@ struct Opened {
     key: PartitionKey,
     label: String,
     check: PageCheck,
+    facts: BTreeMap<String, String>,
     first: Option<Item>,
     rest: PageStream,
     decode: DecodeSettings,
@@ -144,10 +145,18 @@ async fn archive(
             // Before any request or write: one run per month at a time.
             held.lease = Some(take_lease(ctx, &key).await?);
             pulled_at = now();
-            // With --skip-unchanged, page 1 is asked for with the ETag of the month's object.
+            // With --skip-unchanged, the source compares with the month's footer (page 1 is
+            // asked for with its ETag; an export run already archived is not read again).
             let previous = previous_metadata(ctx, &key).await;
-            let etag = previous.as_ref().and_then(|m| m.get("etag").cloned());
-            match open(ctx, plan, key.clone(), etag, held.lease.as_ref()).await {
+            match open(
+                ctx,
+                plan,
+                key.clone(),
+                previous.as_ref(),
+                held.lease.as_ref(),
+            )
+            .await
+            {
                 Err(RunError::Source(SourceError::NotModified { .. })) => {
                     return Ok(unchanged(ctx, &key, previous));
                 }
@@ -218,23 +227,25 @@ async fn take_lease(ctx: &JobContext<'_>, key: &PartitionKey) -> Result<Lease, R
     }
 }
 
-/// Opens the plan's pages (conditionally on `etag`) and reads and decodes the first.
+/// Opens the plan's pages (compared with the month's `previous` footer) and reads and decodes
+/// the first.
 async fn open(
     ctx: &JobContext<'_>,
     plan: &PartitionPlan,
     key: PartitionKey,
-    etag: Option<String>,
+    previous: Option<&BTreeMap<String, String>>,
     lease: Option<&Lease>,
 ) -> Result<Opened, RunError> {
     let request = MonthRequest {
         enrollment: &plan.enrollment,
         period: &plan.period,
-        if_none_match: etag,
+        previous,
     };
     let Pages {
         stream,
         label,
         check,
+        facts,
     } = ctx.source.open(&request)?;
     info!(source = %label, "archiving partition");
     let decode = DecodeSettings {
@@ -252,6 +263,7 @@ async fn open(
         key,
         label,
         check,
+        facts,
         first,
         rest,
         decode,
@@ -294,6 +306,7 @@ async fn write_month(
         key,
         label,
         mut check,
+        facts,
         first,
         rest,
         decode,
@@ -308,12 +321,12 @@ async fn write_month(
     let bar = progress::month_bar(&format!("{} {}", key.enrollment, key.month_label()));
     let mut item = first;
     while let Some(it) = item {
-        check.page(it.number, &it.origin, it.page.next_link.as_deref())?;
+        let rows = it.page.stats.rows;
+        check.page(it.number, &it.origin, it.page.next_link.as_deref(), rows)?;
         debug!(page = it.number, rows = it.page.stats.rows, "decoded page");
         if let (Some(raw), Some((body, ext))) = (&held.raw, it.raw) {
             raw.put_page(it.number, body, ext).await?;
         }
-        let rows = it.page.stats.rows;
         tally.add(it.number, it.etag, &it.page);
         progress::page_done(bar.as_ref(), it.number, tally.stats.rows, rows);
         last_origin = it.origin;
@@ -344,6 +357,7 @@ async fn write_month(
         metric: ctx.cfg.metric.as_str(),
         source: &label,
         pulled_at,
+        facts: &facts,
     };
     let metadata = file_metadata(&run, &key, &totals);
     let writer = held.writer.take().expect("writer begun");
@@ -358,6 +372,9 @@ async fn write_month(
         rows: totals.stats.rows,
         pulled_at,
         fingerprint: &totals.fingerprint,
+        source_run: facts
+            .get(crate::source::exports::source::footer::RUN_ID)
+            .map(String::as_str),
     };
     let (stats, pages) = (&totals.stats, totals.pages);
     let (committed, kept) =
@@ -370,6 +387,7 @@ async fn write_month(
                 let mut report = PartitionReport::ok(&key, stats, pages, url, bytes);
                 report.status = "unchanged";
                 report.out_of_month_rows = totals.out_of_month;
+                report.export = summary::ExportReport::of(&facts);
                 return Ok(report);
             }
         };
@@ -390,6 +408,7 @@ async fn write_month(
     report.previous_version = kept;
     report.out_of_month_rows = totals.out_of_month;
     report.raw_path = held.raw.as_ref().map(|r| r.url());
+    report.export = summary::ExportReport::of(&facts);
     Ok(report)
 }
 

@@ -13,12 +13,13 @@ use futures::StreamExt;
 use tracing::{Instrument, error, info, warn};
 
 use crate::cancel::Cancel;
-use crate::config::ArchiveConfig;
+use crate::config::{ArchiveConfig, PartitionPlan};
 use crate::error::RunError;
+use crate::period::Period;
 use crate::sink::open_lake;
 use crate::source::Source;
 use job::{JobContext, archive_partition, planned_key};
-pub(crate) use summary::{PartitionReport, RunSummary};
+pub(crate) use summary::{PartitionReport, RunProblem, RunSummary};
 
 /// A new run id: UTC timestamp plus 32 random bits, e.g. `20261123T120000Z-1a2b3c4d`.
 pub(crate) fn new_run_id() -> String {
@@ -58,7 +59,27 @@ async fn run_with_id(
         }
         Err(crate::sink::metric::MetricError::Store(e)) => return Err(e.into()),
     }
-    info!(run_id = %run_id, dest = %lake.url, partitions = cfg.plans.len(), "run started");
+    // A source that finds its months itself (an exports root) plans the run.
+    let plans: Vec<PartitionPlan> = match source.discovered() {
+        Some(months) => months
+            .into_iter()
+            .map(|(enrollment, (year, month))| PartitionPlan {
+                enrollment,
+                period: Period::Month { year, month },
+            })
+            .collect(),
+        None => cfg.plans.clone(),
+    };
+    let problems: Vec<RunProblem> = source
+        .problems()
+        .into_iter()
+        .map(|p| RunProblem {
+            object: p.object,
+            error: p.error,
+            exit_code: crate::error::exit::DATA,
+        })
+        .collect();
+    info!(run_id = %run_id, dest = %lake.url, partitions = plans.len(), "run started");
     let ctx = JobContext {
         cfg: &cfg,
         run_id: run_id.clone(),
@@ -70,7 +91,7 @@ async fn run_with_id(
         cancel: cancel.clone(),
     };
     let ctx = &ctx;
-    let mut partitions: Vec<PartitionReport> = futures::stream::iter(cfg.plans.iter())
+    let mut partitions: Vec<PartitionReport> = futures::stream::iter(plans.iter())
         .map(|plan| {
             async move {
                 match archive_partition(ctx, plan).await {
@@ -106,6 +127,7 @@ async fn run_with_id(
         dest: lake.url.to_string(),
         peak_rss_bytes: summary::peak_rss_bytes(),
         partitions,
+        problems,
         cancelled_by,
     })
 }

@@ -1,5 +1,7 @@
 //! The run summary printed as JSON on stdout: one entry per partition.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::cancel::Signal;
@@ -52,6 +54,46 @@ pub(crate) struct PartitionReport {
     /// Exit code of the failure, when failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// The export run the month's object comes from (`--source exports`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export: Option<ExportReport>,
+}
+
+/// The export run a month's object comes from, as its footer records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct ExportReport {
+    /// The export's name.
+    pub name: String,
+    /// The run id.
+    pub run_id: String,
+    /// `runInfo.submittedTime`, RFC 3339 UTC.
+    pub submitted_time: String,
+    /// The run's parts.
+    pub parts: u64,
+}
+
+impl ExportReport {
+    /// From a footer's (or a source's) facts; `None` when they name no export run.
+    pub(crate) fn of(facts: &BTreeMap<String, String>) -> Option<Self> {
+        use crate::source::exports::source::footer;
+        Some(Self {
+            name: facts.get(footer::NAME)?.clone(),
+            run_id: facts.get(footer::RUN_ID)?.clone(),
+            submitted_time: facts.get(footer::SUBMITTED)?.clone(),
+            parts: facts.get(footer::BLOBS)?.parse().ok()?,
+        })
+    }
+}
+
+/// A problem of the run outside any month (an unreadable export manifest).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RunProblem {
+    /// The object it is about (relative to the exports root), or empty for the root.
+    pub object: String,
+    /// What is wrong.
+    pub error: String,
+    /// Its exit code.
+    pub exit_code: i32,
 }
 
 impl PartitionReport {
@@ -81,15 +123,18 @@ impl PartitionReport {
             raw_path: None,
             error: None,
             exit_code: None,
+            export: None,
         }
     }
 
-    /// A partition left as it was because the API reported no change (`--skip-unchanged`).
+    /// A partition left as it was because the source reported no change (`--skip-unchanged`,
+    /// or an export run already archived).
     pub(crate) fn unchanged(
         key: &PartitionKey,
         path: String,
-        previous: std::collections::BTreeMap<String, String>,
+        previous: BTreeMap<String, String>,
     ) -> Self {
+        let export = ExportReport::of(&previous);
         let facts = ObjectFacts::from_metadata(&previous);
         Self {
             enrollment: key.enrollment.clone(),
@@ -109,6 +154,7 @@ impl PartitionReport {
             raw_path: None,
             error: None,
             exit_code: None,
+            export,
         }
     }
 
@@ -147,6 +193,7 @@ impl PartitionReport {
             raw_path: None,
             error: Some(error),
             exit_code: Some(exit_code),
+            export: None,
         }
     }
 }
@@ -162,6 +209,9 @@ pub(crate) struct RunSummary {
     pub peak_rss_bytes: Option<u64>,
     /// Partitions, in month order.
     pub partitions: Vec<PartitionReport>,
+    /// Problems outside any month (an unreadable export manifest), each failing the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<RunProblem>,
     /// The signal that cancelled the run (`SIGTERM`, `SIGINT`), if one did.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -172,7 +222,7 @@ pub(crate) struct RunSummary {
 
 impl RunSummary {
     /// The exit code: the signal's when the run was cancelled, else 0 or the code of the first
-    /// failed partition.
+    /// failed partition, else of the first problem outside any month.
     pub(crate) fn exit_code(&self) -> i32 {
         if let Some(signal) = self.cancelled_by {
             return signal.exit_code();
@@ -180,6 +230,7 @@ impl RunSummary {
         self.partitions
             .iter()
             .find_map(|p| p.exit_code)
+            .or_else(|| self.problems.first().map(|p| p.exit_code))
             .unwrap_or(crate::error::exit::OK)
     }
 }

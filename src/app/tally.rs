@@ -89,6 +89,8 @@ pub(crate) struct RunFacts<'a> {
     pub source: &'a str,
     /// When this month's pull started.
     pub pulled_at: &'a str,
+    /// The source's own facts of the month (an export's name and run), by key.
+    pub facts: &'a std::collections::BTreeMap<String, String>,
 }
 
 fn meta(k: &str, v: impl Into<String>) -> KeyValue {
@@ -125,6 +127,7 @@ pub(crate) fn file_metadata(run: &RunFacts<'_>, key: &PartitionKey, t: &Totals) 
     if let Some(etag) = &t.etag {
         out.push(meta("etag", etag.as_str()));
     }
+    out.extend(run.facts.iter().map(|(k, v)| meta(k, v.as_str())));
     out
 }
 
@@ -199,6 +202,7 @@ mod tests {
             metric: "actual",
             source: "replay",
             pulled_at: "2026-12-01T00:00:00.000Z",
+            facts: &[("export_run_id".to_string(), "run-7".to_string())].into(),
         };
         let kv = file_metadata(&run, &key(), &totals);
         let get = |k: &str| {
@@ -213,5 +217,6 @@ mod tests {
         assert_eq!(get("source").as_deref(), Some("replay"));
         assert_eq!(get("fingerprint"), Some(totals.fingerprint.clone()));
         assert_eq!(get("out_of_month_rows").as_deref(), Some("0"));
+        assert_eq!(get("export_run_id").as_deref(), Some("run-7"));
     }
 }

@@ -58,6 +58,8 @@ async fn dispatch(cli: Cli) -> Done {
         Command::Simulate(args) => tools::simulate(&args).await,
         #[cfg(feature = "sim")]
         Command::Demo(args) => tools::demo(&args).await,
+        #[cfg(feature = "sim")]
+        Command::SimulateExports(args) => tools::simulate_exports(&args),
         #[cfg(feature = "test-hooks")]
         Command::SimTotals(args) => tools::sim_totals(&args),
         #[cfg(feature = "test-hooks")]

@@ -234,6 +234,31 @@ pub(super) async fn demo(args: &DemoArgs) -> Done {
     Ok(after.exit_code())
 }
 
+/// `simulate-exports`: writes the container and prints what each month should archive.
+pub(super) fn simulate_exports(args: &crate::cli::SimulateExportsArgs) -> Done {
+    let (year, month) = crate::config::parse_month(&args.month)?;
+    let enrollment = crate::config::parse_enrollment(&args.enrollment)?;
+    let scenario = sim::exports::ExportScenario {
+        enrollment,
+        year,
+        month,
+        day: args.day,
+        rows: args.rows_per_month,
+    };
+    let expected = sim::exports::write(&args.out, &scenario).map_err(|e| RunError::Unreadable {
+        what: format!(
+            "cannot write the export container to {}",
+            args.out.display()
+        ),
+        source: e.into(),
+    })?;
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(&expected).expect("serializes")
+    );
+    Ok(exit::OK)
+}
+
 #[cfg(feature = "test-hooks")]
 pub(super) fn sim_totals(args: &SimTotalsArgs) -> Done {
     let mut cfg = SimConfig::new(DEMO_KEY);

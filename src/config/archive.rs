@@ -13,6 +13,7 @@ use crate::cli::{MetricArg, SourceArg};
 use crate::period::Period;
 use crate::sink::WriteSettings;
 use crate::source::cost_details::{CostDetailsSettings, Metric};
+use crate::source::exports::source::ExportsSettings;
 use crate::source::http::HttpSettings;
 use crate::source::retry::RetryConfig;
 use crate::source::{ApiVersion, SourceSpec};
@@ -101,30 +102,25 @@ impl ArchiveConfig {
         env: &CredentialEnv,
         today: NaiveDate,
     ) -> Result<Self, ConfigError> {
-        let enrollment = parse_enrollment(&a.enrollment)?;
-        if a.concurrency == 0 || a.concurrency > 64 {
-            return Err(bad("--concurrency", "must be between 1 and 64"));
+        if a.source == SourceArg::Exports {
+            return Self::for_exports(a);
         }
-        if a.max_pages == 0 {
-            return Err(bad("--max-pages", "must be at least 1"));
+        if a.exports_root.is_some() || a.export_name.is_some() {
+            let flag = if a.exports_root.is_some() {
+                "--exports-root"
+            } else {
+                "--export-name"
+            };
+            return Err(bad(flag, "needs --source exports"));
         }
-        if a.request_timeout == 0 {
-            return Err(bad("--request-timeout", "must be at least 1 second"));
-        }
-        if !(5..=3600).contains(&a.lease_ttl) {
-            return Err(bad("--lease-ttl", "must be between 5 and 3600 seconds"));
-        }
-        if a.row_group_rows == 0 {
-            return Err(bad("--row-group-rows", "must be at least 1"));
-        }
-        if a.upload_part_bytes < 1024 * 1024 {
-            return Err(bad("--upload-part-bytes", "must be at least 1 MiB"));
-        }
+        let enrollment = parse_enrollment(
+            a.enrollment
+                .as_deref()
+                .ok_or_else(|| bad("--enrollment", "is required"))?,
+        )?;
+        a.check_common()?;
         let dest = check_dest(&a.dest)?;
-        let metric = match a.metric {
-            MetricArg::Actual => Metric::Actual,
-            MetricArg::Amortized => Metric::Amortized,
-        };
+        let metric = metric_of(a.metric);
         if a.source == SourceArg::EaUsage && metric == Metric::Amortized && a.from_dir.is_none() {
             return Err(bad(
                 "--metric",
@@ -214,11 +210,16 @@ impl ArchiveConfig {
                 period,
             })
             .collect();
-        Ok(Self {
+        Ok(Self::with(a, plans, source, dest))
+    }
+
+    /// The settings every source shares, around `plans` and `source`.
+    fn with(a: &ArchiveArgs, plans: Vec<PartitionPlan>, source: SourceSpec, dest: Dest) -> Self {
+        Self {
             plans,
             source,
-            metric,
-            api_version: version,
+            metric: metric_of(a.metric),
+            api_version: ApiVersion::from(a.api_version),
             dest,
             keep_raw: a.keep_raw,
             skip_unchanged: a.skip_unchanged,
@@ -231,7 +232,91 @@ impl ArchiveConfig {
                 part_bytes: a.upload_part_bytes,
                 ..crate::defaults::write_settings()
             },
-        })
+        }
+    }
+
+    /// `--source exports`: the months are found under the root when the run starts.
+    fn for_exports(a: &ArchiveArgs) -> Result<Self, ConfigError> {
+        a.check_common()?;
+        let root = a
+            .exports_root
+            .as_deref()
+            .ok_or_else(|| bad("--exports-root", "is required with --source exports"))?;
+        let root = check_dest(root).map_err(|e| bad("--exports-root", e.reason))?;
+        let dest = check_dest(&a.dest)?;
+        if root == dest {
+            return Err(bad(
+                "--exports-root",
+                "is the same place as --dest; the lake needs a place of its own",
+            ));
+        }
+        let refused = [
+            (a.from.is_some(), "--from"),
+            (a.from_dir.is_some(), "--from-dir"),
+            (
+                a.keep_raw,
+                "--keep-raw (the export container already keeps every part)",
+            ),
+        ];
+        if let Some((_, flag)) = refused.iter().find(|(given, _)| *given) {
+            return Err(bad("--source", format!("exports take no {flag}")));
+        }
+        let mut months = Vec::new();
+        for m in &a.months {
+            months.push(super::months::parse_month(m)?);
+        }
+        for p in &a.billing_periods {
+            months.push(super::months::parse_billing_period(p)?);
+        }
+        months.sort_unstable();
+        months.dedup();
+        let export_name = match a.export_name.as_deref().map(str::trim) {
+            Some("") => return Err(bad("--export-name", "is empty")),
+            other => other.map(str::to_string),
+        };
+        let settings = ExportsSettings {
+            root,
+            metric: metric_of(a.metric),
+            enrollment: a.enrollment.as_deref().map(parse_enrollment).transpose()?,
+            months,
+            export_name,
+        };
+        let mut cfg = Self::with(a, Vec::new(), SourceSpec::Exports(settings), dest);
+        // A daily sync reads footers, never a run already archived.
+        cfg.skip_unchanged = true;
+        Ok(cfg)
+    }
+}
+
+impl ArchiveArgs {
+    /// The bounds every source checks.
+    fn check_common(&self) -> Result<(), ConfigError> {
+        if self.concurrency == 0 || self.concurrency > 64 {
+            return Err(bad("--concurrency", "must be between 1 and 64"));
+        }
+        if self.max_pages == 0 {
+            return Err(bad("--max-pages", "must be at least 1"));
+        }
+        if self.request_timeout == 0 {
+            return Err(bad("--request-timeout", "must be at least 1 second"));
+        }
+        if !(5..=3600).contains(&self.lease_ttl) {
+            return Err(bad("--lease-ttl", "must be between 5 and 3600 seconds"));
+        }
+        if self.row_group_rows == 0 {
+            return Err(bad("--row-group-rows", "must be at least 1"));
+        }
+        if self.upload_part_bytes < 1024 * 1024 {
+            return Err(bad("--upload-part-bytes", "must be at least 1 MiB"));
+        }
+        Ok(())
+    }
+}
+
+fn metric_of(m: MetricArg) -> Metric {
+    match m {
+        MetricArg::Actual => Metric::Actual,
+        MetricArg::Amortized => Metric::Amortized,
     }
 }
 

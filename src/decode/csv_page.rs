@@ -24,8 +24,8 @@ use crate::text::body_snippet;
 /// A report's header: each column's name and the schema column it feeds.
 #[derive(Debug, Clone)]
 pub(crate) struct CsvHeader {
-    names: Vec<String>,
-    columns: Vec<Option<usize>>,
+    pub(super) names: Vec<String>,
+    pub(super) columns: Vec<Option<usize>>,
 }
 
 impl CsvHeader {
@@ -43,6 +43,12 @@ impl CsvHeader {
             return Err("the CSV header is empty".into());
         }
         let names: Vec<String> = record.iter().map(|n| n.trim().to_string()).collect();
+        Self::from_names(names)
+            .map_err(|why| format!("{why} (header starts: {})", body_snippet(line, 120)))
+    }
+
+    /// The header of columns named `names` (a typed part's schema, or a CSV header record).
+    pub(crate) fn from_names(names: Vec<String>) -> Result<Self, String> {
         let mut columns: Vec<Option<usize>> = names.iter().map(|n| column_for_csv(n)).collect();
         // Two headers for one column (`Cost` and `CostInBillingCurrency`): the first feeds it,
         // the other is kept as an extra.
@@ -54,10 +60,7 @@ impl CsvHeader {
             }
         }
         if columns.iter().all(Option::is_none) {
-            return Err(format!(
-                "no column of the CSV header is a usage column (header starts: {})",
-                body_snippet(line, 120)
-            ));
+            return Err("no column of the header is a usage column".into());
         }
         Ok(Self { names, columns })
     }

@@ -13,6 +13,7 @@ pub(crate) mod json;
 mod page;
 mod raw;
 pub(crate) mod row;
+mod table_page;
 pub(crate) mod tags;
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::csv_page::{CsvHeader, decode_csv_page};
+use super::table_page::decode_table_page;
 use super::{DecodeError, DecodedPage, decode_page_sized};
 use crate::batch::SizeHints;
 use crate::json::envelope::EnvelopeError;
@@ -27,6 +28,7 @@ pub(crate) fn decode_raw(
             })?;
             decode_csv_page(&page.body, &header, page.number, enrollment, hints)
         }
+        PageFormat::Table { batch } => decode_table_page(batch, page.number, enrollment, hints),
     }
 }
 

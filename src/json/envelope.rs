@@ -31,6 +31,9 @@ pub enum EnvelopeError {
     /// A CSV page could not be read.
     #[error("the CSV cannot be read: {0}")]
     Csv(String),
+    /// A typed page (a Parquet part) cannot be archived as it is.
+    #[error("{0}")]
+    Table(String),
     /// There is no `data` key.
     #[error("it has no `data` array")]
     NoData,

@@ -5,6 +5,8 @@
 pub mod cost_csv;
 mod cost_details;
 pub mod data;
+mod export_parts;
+pub mod exports;
 pub mod faults;
 mod pages;
 mod server;

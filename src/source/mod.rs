@@ -147,6 +147,23 @@ pub(crate) enum SourceError {
         #[source]
         source: crate::text::RedactedError,
     },
+    /// An export month cannot be archived from the run found: it is incomplete, its rows do not
+    /// match its manifest, or which run is newest cannot be told.
+    #[error("month {month}: {reason}")]
+    ExportRun {
+        /// `YYYY-MM`.
+        month: String,
+        /// Why, naming the run and the blob.
+        reason: String,
+    },
+    /// Which export a month is archived from needs `--export-name`.
+    #[error("month {month}: {reason}")]
+    ExportChoice {
+        /// `YYYY-MM`.
+        month: String,
+        /// The exports that cover it.
+        reason: String,
+    },
     /// A replay file or directory could not be read.
     #[error("cannot read {path}")]
     Replay {
@@ -175,6 +192,7 @@ impl SourceError {
                 | SourceError::Paging { .. }
                 | SourceError::Chain { .. }
                 | SourceError::Replay { .. }
+                | SourceError::ExportRun { .. }
         )
     }
 }

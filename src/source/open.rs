@@ -2,11 +2,13 @@
 //! month into a stream of raw pages. The orchestration asks only "the pages of this month";
 //! which API, paging scheme or file layout produces them is decided here.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::cost_details::{CostDetailsSettings, CostDetailsSource};
 use super::endpoint::Endpoint;
+use super::exports::source::{ExportsSettings, ExportsSource, RootProblem};
 use super::http::{HttpSettings, HttpSource};
 use super::paging::Chain;
 use super::{PageStream, Secret, SourceError, replay};
@@ -34,6 +36,8 @@ pub(crate) enum SourceSpec {
         /// The directory.
         dir: PathBuf,
     },
+    /// Cost Management export runs under a root (`--source exports`).
+    Exports(ExportsSettings),
 }
 
 /// A run's source, ready to open months.
@@ -45,6 +49,8 @@ pub(crate) enum Source {
     CostDetails(Arc<CostDetailsSource>),
     /// Page files saved earlier.
     Replay(PathBuf),
+    /// Export runs, discovered.
+    Exports(Arc<ExportsSource>),
 }
 
 /// What one month asks of the source.
@@ -54,9 +60,10 @@ pub(crate) struct MonthRequest<'a> {
     pub enrollment: &'a str,
     /// The period; each source builds its own request from it.
     pub period: &'a Period,
-    /// The `ETag` of the month's current object, for a conditional first request (only when
-    /// the month is known before the first page: see [`Source::month_of`]).
-    pub if_none_match: Option<String>,
+    /// The footer of the month's current object, when the run compares with it (only when
+    /// the month is known before the first page: see [`Source::month_of`]): the EA API is asked
+    /// conditionally on its `etag`; an export run already archived is not read again.
+    pub previous: Option<&'a BTreeMap<String, String>>,
 }
 
 /// One month's pages, in order.
@@ -68,33 +75,108 @@ pub(crate) struct Pages {
     pub label: String,
     /// The source's own check of the sequence, fed what each page says of the next.
     pub check: PageCheck,
+    /// Facts of the source the month's footer records besides the usual ones (an export's
+    /// name and run), by key.
+    pub facts: BTreeMap<String, String>,
 }
 
 /// A source's check that its pages form one whole sequence. Pages fetched over HTTP are
 /// checked as they are followed (`paging::Cursor`); saved JSON pages are read in file order,
-/// so each must name a next page but the last ([`Chain`]); a CSV report has no links.
+/// so each must name a next page but the last ([`Chain`]); a CSV report has no links; an
+/// export run's parts must hold the rows its manifest states ([`PartRows`]).
 #[derive(Debug, Default)]
-pub(crate) struct PageCheck(Option<Chain>);
+pub(crate) struct PageCheck(Check);
+
+#[derive(Debug, Default)]
+enum Check {
+    #[default]
+    None,
+    Chain(Chain),
+    Rows(PartRows),
+}
 
 impl PageCheck {
-    /// Records page `number`, read from `origin`, and the next page it names.
+    /// A check of a linked chain of pages.
+    pub(crate) fn chain() -> Self {
+        PageCheck(Check::Chain(Chain::default()))
+    }
+
+    /// A check of `month`'s parts against their stated rows: per part (by name, in order) and
+    /// in all; `None` is unknown.
+    pub(crate) fn rows(
+        month: String,
+        parts: Vec<(String, Option<u64>)>,
+        total: Option<u64>,
+    ) -> Self {
+        PageCheck(Check::Rows(PartRows {
+            month,
+            seen: parts.iter().map(|(n, _)| (n.clone(), 0)).collect(),
+            parts,
+            total,
+        }))
+    }
+
+    /// Records page `number`, read from `origin`, of `rows` rows, and the next page it names.
     pub(crate) fn page(
         &mut self,
         number: u64,
         origin: &str,
         next_link: Option<&str>,
+        rows: u64,
     ) -> Result<(), SourceError> {
         match &mut self.0 {
-            Some(chain) => chain.page(next_link).map_err(broken(number, origin)),
-            None => Ok(()),
+            Check::Chain(chain) => chain.page(next_link).map_err(broken(number, origin)),
+            Check::Rows(parts) => {
+                *parts.seen.entry(origin.to_string()).or_default() += rows;
+                Ok(())
+            }
+            Check::None => Ok(()),
         }
     }
 
     /// After the last page (`number`, from `origin`): `Err` if the sequence is cut short.
     pub(crate) fn end(&self, number: u64, origin: &str) -> Result<(), SourceError> {
         match &self.0 {
-            Some(chain) => chain.end().map_err(broken(number, origin)),
-            None => Ok(()),
+            Check::Chain(chain) => chain.end().map_err(broken(number, origin)),
+            Check::Rows(parts) => parts.end(),
+            Check::None => Ok(()),
+        }
+    }
+}
+
+/// The rows an export run's manifest states, per part and in all, and those read.
+#[derive(Debug)]
+struct PartRows {
+    month: String,
+    parts: Vec<(String, Option<u64>)>,
+    total: Option<u64>,
+    seen: BTreeMap<String, u64>,
+}
+
+impl PartRows {
+    fn end(&self) -> Result<(), SourceError> {
+        let short = |reason: String| SourceError::ExportRun {
+            month: self.month.clone(),
+            reason: format!(
+                "{reason}; nothing is archived from the run and the month is left as it is"
+            ),
+        };
+        for (name, want) in &self.parts {
+            let got = self.seen.get(name).copied().unwrap_or(0);
+            if let Some(want) = want
+                && *want != got
+            {
+                return Err(short(format!(
+                    "blob {name} holds {got} data rows, its manifest entry says dataRowCount {want}"
+                )));
+            }
+        }
+        let got: u64 = self.seen.values().sum();
+        match self.total {
+            Some(want) if want != got => Err(short(format!(
+                "the run's parts hold {got} data rows, its manifest says dataRowCount {want}"
+            ))),
+            _ => Ok(()),
         }
     }
 }
@@ -123,6 +205,9 @@ impl Source {
                 Source::CostDetails(Arc::new(CostDetailsSource::new(&token, settings.clone())?))
             }
             SourceSpec::Replay { dir } => Source::Replay(dir.clone()),
+            SourceSpec::Exports(settings) => {
+                Source::Exports(Arc::new(ExportsSource::discover(settings).await?))
+            }
         })
     }
 
@@ -130,12 +215,31 @@ impl Source {
     pub(crate) fn api_label(&self, ea: super::ApiVersion) -> String {
         match self {
             Source::CostDetails(_) => format!("cost-details-{}", super::cost_details::API_VERSION),
+            Source::Exports(_) => "cost-management-export".to_string(),
             _ => ea.as_str().to_string(),
         }
     }
 
     /// The label replayed pages carry in the file metadata.
     pub(crate) const REPLAY: &'static str = "replay";
+
+    /// The (enrollment, month)s the source found to archive, when it decides them itself (an
+    /// exports root, discovered at the start of the run); `None`: the run's plan decides.
+    pub(crate) fn discovered(&self) -> Option<Vec<(String, (i32, u32))>> {
+        match self {
+            Source::Exports(exports) => Some(exports.months()),
+            _ => None,
+        }
+    }
+
+    /// Problems the source found outside any month (an unreadable manifest); each makes the run
+    /// exit 6 at its end.
+    pub(crate) fn problems(&self) -> Vec<RootProblem> {
+        match self {
+            Source::Exports(exports) => exports.problems().to_vec(),
+            _ => Vec::new(),
+        }
+    }
 
     /// The month `period`'s pages belong to when the source knows it before any page; `None`
     /// when only the rows can tell (the EA API's open period, whose month may still be the last
@@ -159,16 +263,19 @@ impl Source {
                     .endpoint(req.period)
                     .url(client.base_url(), req.enrollment);
                 let label = first.to_string();
-                let stream = client.clone().pages(first, req.if_none_match.clone());
+                let etag = req.previous.and_then(|m| m.get("etag").cloned());
+                let stream = client.clone().pages(first, etag);
                 Ok(Pages {
                     stream,
                     label,
                     check: PageCheck::default(),
+                    facts: BTreeMap::new(),
                 })
             }
             Source::CostDetails(client) => Ok(Pages {
                 label: client.report_url(req.enrollment).to_string(),
                 check: PageCheck::default(),
+                facts: BTreeMap::new(),
                 stream: {
                     let (year, month) = req.period.nominal_month();
                     client
@@ -176,12 +283,20 @@ impl Source {
                         .pages(req.enrollment.to_string(), year, month)
                 },
             }),
+            Source::Exports(exports) => {
+                exports.open(req.enrollment, req.period.nominal_month(), req.previous)
+            }
             Source::Replay(dir) => {
                 let (stream, linked) = replay::pages(dir)?;
                 Ok(Pages {
                     stream,
                     label: Self::REPLAY.to_string(),
-                    check: PageCheck(linked.then(Chain::default)),
+                    check: if linked {
+                        PageCheck::chain()
+                    } else {
+                        PageCheck::default()
+                    },
+                    facts: BTreeMap::new(),
                 })
             }
         }
@@ -194,15 +309,15 @@ mod tests {
 
     #[test]
     fn a_linked_sequence_is_checked_and_an_unlinked_one_is_not() {
-        let mut linked = PageCheck(Some(Chain::default()));
-        linked.page(1, "p1.json", Some("next")).unwrap();
+        let mut linked = PageCheck::chain();
+        linked.page(1, "p1.json", Some("next"), 10).unwrap();
         let err = linked.end(1, "p1.json").unwrap_err().to_string();
         assert!(
             err.contains("page 1 (p1.json)") && err.contains("missing"),
             "{err}"
         );
         let mut plain = PageCheck::default();
-        plain.page(1, "r.csv", Some("next")).unwrap();
+        plain.page(1, "r.csv", Some("next"), 10).unwrap();
         plain.end(1, "r.csv").unwrap();
     }
 }

@@ -214,7 +214,7 @@ const CHUNKS_AHEAD: usize = 16;
 
 /// A file's bytes in chunks of [`CHUNK_BYTES`], read by one blocking task (one task per file,
 /// not one per chunk) at most [`CHUNKS_AHEAD`] chunks ahead.
-fn file_bytes(path: PathBuf) -> super::csv_frame::ByteStream {
+pub(crate) fn file_bytes(path: PathBuf) -> super::csv_frame::ByteStream {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, SourceError>>(CHUNKS_AHEAD);
     tokio::task::spawn_blocking(move || {
         let err = |e: std::io::Error| SourceError::Replay {

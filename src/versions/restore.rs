@@ -151,6 +151,7 @@ async fn restore_held(job: &RestoreJob<'_>, lease: &Lease) -> Result<Restored, R
     let staged = writer.finish(lake, metadata).await?;
     let fingerprint = kv.get("fingerprint").cloned().unwrap_or_default();
     let new = NewVersion {
+        source_run: None,
         rows,
         pulled_at: &pulled_at,
         fingerprint: &fingerprint,

@@ -12,6 +12,8 @@ pub(crate) struct NewVersion<'a> {
     pub pulled_at: &'a str,
     /// The fingerprint of its rows.
     pub fingerprint: &'a str,
+    /// The source's run it comes from, when the source has runs (an export's run id).
+    pub source_run: Option<&'a str>,
 }
 
 /// What to do with the new version.
@@ -21,6 +23,10 @@ pub(crate) enum Decision {
     Commit,
     /// Write nothing: the current object holds exactly these rows.
     Unchanged,
+    /// The current object holds exactly these rows, but from an earlier run of the source:
+    /// the new object replaces it (its footer names the newer run, so the next sync does not
+    /// read that run again) and no history version is kept, since no row changed.
+    Restamp,
     /// Keep the current object: the new one is much smaller (`--allow-shrink` overrides).
     Refuse {
         /// Rows of the current object.
@@ -60,7 +66,10 @@ pub(crate) fn decide(
         return Decision::Commit;
     };
     if current.fingerprint.as_deref() == Some(new.fingerprint) {
-        return Decision::Unchanged;
+        return match new.source_run {
+            Some(run) if current.source_run.as_deref() != Some(run) => Decision::Restamp,
+            _ => Decision::Unchanged,
+        };
     }
     if let Some(theirs) = &current.pulled_at
         && later(theirs, new.pulled_at)
@@ -108,6 +117,7 @@ mod tests {
             rows,
             pulled_at: "2026-12-01T02:00:00Z",
             fingerprint: "fp-new",
+            source_run: None,
         }
     }
 
@@ -157,6 +167,21 @@ mod tests {
         };
         assert_eq!(decide(Some(&cur(10)), &same, false), Decision::Unchanged);
         assert_eq!(decide(None, &same, false), Decision::Commit);
+        // From a newer run of the source: the footer is renewed, no version is kept.
+        let mut archived = cur(10);
+        archived.source_run = Some("run-1".into());
+        let rerun = |id| NewVersion {
+            source_run: Some(id),
+            ..same.clone()
+        };
+        assert_eq!(
+            decide(Some(&archived), &rerun("run-1"), false),
+            Decision::Unchanged
+        );
+        assert_eq!(
+            decide(Some(&archived), &rerun("run-2"), false),
+            Decision::Restamp
+        );
     }
 
     #[test]

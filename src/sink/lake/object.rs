@@ -47,6 +47,9 @@ pub(crate) struct ObjectFacts {
     /// Page 1's `ETag`.
     #[serde(skip)]
     pub etag: Option<String>,
+    /// The source's run its rows come from (an export's run id).
+    #[serde(skip)]
+    pub source_run: Option<String>,
 }
 
 impl ObjectFacts {
@@ -65,6 +68,7 @@ impl ObjectFacts {
             fingerprint: text("fingerprint"),
             out_of_month_rows: number("out_of_month_rows"),
             etag: text("etag"),
+            source_run: text("export_run_id"),
         }
     }
 }

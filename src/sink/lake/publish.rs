@@ -89,6 +89,14 @@ pub(crate) async fn publish(
     lease: Option<&Lease>,
 ) -> Result<Published, PublishError> {
     match decide_and_keep(ctx, key, new, lease).await {
+        Ok(Step::Restamp) => {
+            let file = staged.complete().await?;
+            info!(path = %file.url, "identical rows from a newer run of the source; the month's object now names it, no version kept");
+            Ok(Published::Unchanged {
+                url: file.url,
+                bytes: file.bytes,
+            })
+        }
         Ok(Step::Commit { kept }) => {
             // Committing is not interrupted: a signal from here on waits for it.
             let file = staged.complete().await?;
@@ -117,6 +125,7 @@ pub(crate) async fn publish(
 
 enum Step {
     Commit { kept: Option<String> },
+    Restamp,
     Unchanged { bytes: u64 },
 }
 
@@ -132,8 +141,9 @@ async fn decide_and_keep(
         Footer::Found { kv, .. } => Some(ObjectFacts::from_metadata(kv)),
         Footer::Unreadable { .. } => Some(ObjectFacts::default()),
     };
-    match decide(current.as_ref(), new, ctx.allow_shrink) {
-        Decision::Commit => {}
+    let restamp = match decide(current.as_ref(), new, ctx.allow_shrink) {
+        Decision::Commit => false,
+        Decision::Restamp => true,
         Decision::Unchanged => {
             let bytes = match footer {
                 Footer::Found { size, .. } => size,
@@ -157,12 +167,15 @@ async fn decide_and_keep(
                 ),
             }));
         }
-    }
+    };
     if let Some(s) = ctx.cancel.signal() {
         return Err(PublishError::Cancelled(s));
     }
     if let Some(lease) = lease {
         lease.confirm().await?;
+    }
+    if restamp {
+        return Ok(Step::Restamp);
     }
     let kept = if ctx.history_keep > 0 {
         history::keep_current(ctx.lake, key, &footer).await?

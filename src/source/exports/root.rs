@@ -26,6 +26,11 @@ impl Root {
             })
     }
 
+    /// The root as opened.
+    pub(crate) fn opened(&self) -> &Opened {
+        &self.0
+    }
+
     /// The root's URL for messages (no credentials).
     pub(crate) fn url(&self) -> &url::Url {
         &self.0.url

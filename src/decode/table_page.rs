@@ -1,0 +1,213 @@
+//! One page of typed columns (a batch read from a Parquet export part) into one `RecordBatch` of
+//! the lake schema. Each column is mapped by its name as a CSV header's is (both column
+//! generations), and each value becomes its exact text, decoded as a CSV field's: a decimal of
+//! any precision and scale its digits, a double or float its shortest round-trip text (so a
+//! double gains no digits it did not have; only one that needs more than 18 fractional digits
+//! is rounded, and counted), integers and booleans their text, dates `YYYY-MM-DD`, timestamps
+//! ISO 8601 (`Z` when they are UTC). A NULL stays NULL. A column of a type with no such text
+//! (a list, a struct) refuses the page, naming it. No row is dropped. Pure.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use xxhash_rust::xxh3::Xxh3;
+
+use super::csv_page::CsvHeader;
+use super::json::JsonValue;
+use super::page::decode_rows;
+use super::{DecodeError, DecodedPage};
+use crate::batch::SizeHints;
+use crate::json::envelope::EnvelopeError;
+
+/// Decodes one typed page. `page` is 1-based and only used in errors.
+pub(crate) fn decode_table_page(
+    batch: &RecordBatch,
+    page: u64,
+    enrollment: &str,
+    hints: Option<Arc<SizeHints>>,
+) -> Result<DecodedPage, DecodeError> {
+    let malformed = |why: String| DecodeError::Malformed {
+        page,
+        format: "Parquet",
+        source: EnvelopeError::Table(why),
+        snippet: String::new(),
+    };
+    let schema = batch.schema();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let header = CsvHeader::from_names(names).map_err(&malformed)?;
+    for f in schema.fields() {
+        if !has_text(f.data_type()) {
+            return Err(malformed(format!(
+                "column {} is of type {}, which has no text to archive",
+                f.name(),
+                f.data_type()
+            )));
+        }
+    }
+    let columns: Vec<Column<'_>> = batch.columns().iter().map(Column::new).collect();
+    decode_rows(batch.num_rows(), enrollment, hints, |sink| {
+        let mut text = String::new();
+        for row in 0..batch.num_rows() {
+            let mut digest = Xxh3::new();
+            for (i, column) in columns.iter().enumerate() {
+                text.clear();
+                let present = column.cell(row, &mut text);
+                // The row's digest: each value's text, with NULL and empty kept apart.
+                digest.update(&[u8::from(present)]);
+                digest.update(text.as_bytes());
+                digest.update(&[0x1f]);
+                if present {
+                    sink.field(header.columns[i], &header.names[i], JsonValue::Str(&text));
+                }
+            }
+            sink.digests.push(digest.digest());
+            sink.end_row();
+        }
+        Ok(None)
+    })
+}
+
+/// Whether values of `t` have an exact text this decoder writes.
+fn has_text(t: &DataType) -> bool {
+    use DataType as D;
+    match t {
+        D::Null | D::Boolean | D::Utf8 | D::LargeUtf8 | D::Utf8View => true,
+        D::Binary | D::LargeBinary | D::BinaryView => true,
+        D::Int8 | D::Int16 | D::Int32 | D::Int64 => true,
+        D::UInt8 | D::UInt16 | D::UInt32 | D::UInt64 => true,
+        D::Float32 | D::Float64 => true,
+        D::Decimal32(..) | D::Decimal64(..) | D::Decimal128(..) | D::Decimal256(..) => true,
+        D::Date32 | D::Date64 | D::Timestamp(..) => true,
+        D::Dictionary(_, v) => has_text(v),
+        _ => false,
+    }
+}
+
+/// A column of the page; a dictionary-encoded one with its keys resolved once.
+struct Column<'a> {
+    array: &'a ArrayRef,
+    keys: Option<(&'a ArrayRef, Vec<usize>)>,
+}
+
+impl<'a> Column<'a> {
+    fn new(array: &'a ArrayRef) -> Self {
+        let keys = match array.data_type() {
+            DataType::Dictionary(..) => {
+                let d = array.as_any_dictionary();
+                Some((d.values(), d.normalized_keys()))
+            }
+            _ => None,
+        };
+        Self { array, keys }
+    }
+
+    /// Writes row `row` as text into `out`; `false` when it is NULL.
+    fn cell(&self, row: usize, out: &mut String) -> bool {
+        match &self.keys {
+            _ if self.array.is_null(row) => false,
+            Some((values, keys)) => cell(values, keys[row], out),
+            None => cell(self.array, row, out),
+        }
+    }
+}
+
+/// Writes row `row` of `a` as text into `out`; `false` when it is NULL.
+fn cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
+    if a.is_null(row) {
+        return false;
+    }
+    use DataType as D;
+    match a.data_type() {
+        D::Null => return false,
+        D::Boolean => out.push_str(if a.as_boolean().value(row) {
+            "true"
+        } else {
+            "false"
+        }),
+        D::Utf8 => out.push_str(a.as_string::<i32>().value(row)),
+        D::LargeUtf8 => out.push_str(a.as_string::<i64>().value(row)),
+        D::Utf8View => out.push_str(a.as_string_view().value(row)),
+        D::Binary => out.push_str(&String::from_utf8_lossy(a.as_binary::<i32>().value(row))),
+        D::LargeBinary => out.push_str(&String::from_utf8_lossy(a.as_binary::<i64>().value(row))),
+        D::BinaryView => out.push_str(&String::from_utf8_lossy(a.as_binary_view().value(row))),
+        D::Int8 => push(out, a.as_primitive::<Int8Type>().value(row)),
+        D::Int16 => push(out, a.as_primitive::<Int16Type>().value(row)),
+        D::Int32 => push(out, a.as_primitive::<Int32Type>().value(row)),
+        D::Int64 => push(out, a.as_primitive::<Int64Type>().value(row)),
+        D::UInt8 => push(out, a.as_primitive::<UInt8Type>().value(row)),
+        D::UInt16 => push(out, a.as_primitive::<UInt16Type>().value(row)),
+        D::UInt32 => push(out, a.as_primitive::<UInt32Type>().value(row)),
+        D::UInt64 => push(out, a.as_primitive::<UInt64Type>().value(row)),
+        // Rust's `Display` of a float is its shortest round-trip text, never in exponent form.
+        D::Float32 => push(out, a.as_primitive::<Float32Type>().value(row)),
+        D::Float64 => push(out, a.as_primitive::<Float64Type>().value(row)),
+        D::Decimal32(p, s) => decimal::<Decimal32Type>(a, row, *p, *s, out),
+        D::Decimal64(p, s) => decimal::<Decimal64Type>(a, row, *p, *s, out),
+        D::Decimal128(p, s) => decimal::<Decimal128Type>(a, row, *p, *s, out),
+        D::Decimal256(p, s) => decimal::<Decimal256Type>(a, row, *p, *s, out),
+        D::Date32 => day(out, i64::from(a.as_primitive::<Date32Type>().value(row))),
+        D::Date64 => {
+            let ms = a.as_primitive::<Date64Type>().value(row);
+            time(
+                out,
+                ms.div_euclid(1000),
+                ms.rem_euclid(1000) * 1_000_000,
+                false,
+            )
+        }
+        D::Timestamp(unit, zone) => {
+            let v = match unit {
+                TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(row),
+                TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(row),
+                TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(row),
+                TimeUnit::Nanosecond => a.as_primitive::<TimestampNanosecondType>().value(row),
+            };
+            let per_s: i64 = match unit {
+                TimeUnit::Second => 1,
+                TimeUnit::Millisecond => 1_000,
+                TimeUnit::Microsecond => 1_000_000,
+                TimeUnit::Nanosecond => 1_000_000_000,
+            };
+            let nanos = v.rem_euclid(per_s) * (1_000_000_000 / per_s);
+            time(out, v.div_euclid(per_s), nanos, zone.is_some())
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn push(out: &mut String, v: impl std::fmt::Display) {
+    let _ = write!(out, "{v}");
+}
+
+fn decimal<T: DecimalType>(a: &ArrayRef, row: usize, p: u8, s: i8, out: &mut String) {
+    out.push_str(&T::format_decimal(a.as_primitive::<T>().value(row), p, s));
+}
+
+fn day(out: &mut String, days: i64) {
+    match chrono::DateTime::from_timestamp(days * 86_400, 0) {
+        Some(t) => push(out, t.format("%Y-%m-%d")),
+        None => push(out, days),
+    }
+}
+
+/// A time `secs` + `nanos` since the epoch, ISO 8601, with `Z` when it is UTC.
+fn time(out: &mut String, secs: i64, nanos: i64, utc: bool) {
+    match chrono::DateTime::from_timestamp(secs, nanos as u32) {
+        Some(t) => {
+            push(out, t.format("%Y-%m-%dT%H:%M:%S%.f"));
+            if utc {
+                out.push('Z');
+            }
+        }
+        None => push(out, secs),
+    }
+}
+
+#[cfg(test)]
+#[path = "table_page_tests.rs"]
+mod tests;
