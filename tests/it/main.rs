@@ -9,6 +9,7 @@ mod archive_local;
 mod cli_args;
 mod cost_details;
 mod crash;
+mod exports;
 mod failures;
 mod history;
 mod inputs;

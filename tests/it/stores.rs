@@ -77,6 +77,14 @@ impl Target {
             .fold(self.prefix.clone(), |p, part| p.join(part))
     }
 
+    /// Writes `bytes` at `rel` below the prefix.
+    pub async fn put(&self, rel: &str, bytes: Vec<u8>) {
+        self.store
+            .put(&self.path(rel), bytes.into())
+            .await
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    }
+
     pub async fn read(&self, rel: &str) -> ReadBack {
         let bytes = self.bytes(rel).await;
         read_parquet(bytes)
