@@ -45,6 +45,9 @@ variable, never on its command line. The Variable `ea_usage_lake` is the lake ro
 s3://bucket/prefix or az://container/prefix; the store's AWS_*/AZURE_* credentials come from
 the worker's environment). EA_USAGE_ARCHIVER (worker env) is the binary, default on PATH.
 
+The daily sync of Cost Management exports (`archive --source exports`, one task per
+enrollment, no --month) is the DAG ea_usage_exports_sync, in ea_usage_exports_sync_dag.py.
+
 On Kubernetes, the same command can run in a KubernetesPodOperator (an image with the binary;
 EA_API_KEY from a Secret: secrets=[Secret("env", "EA_API_KEY", "ea-api", "key")]). It fails
 every non-zero exit alike, so the no-retry rule above is lost there; under the
@@ -65,7 +68,9 @@ except ImportError:  # Airflow 2.x
     from airflow.models import Variable
     from airflow.models.param import Param
 
-ENROLLMENTS = ["1234567", "7654321"]  # the daily DAG's enrollments, and the backfill's default
+# ea_usage_exports_sync_dag.py reads ENROLLMENTS, LAKE, DEFAULT_ARGS, NO_RETRY, RETRIED and
+# STOP_GRACE from this file's source (literals, and timedelta(...) of literals): keep them so.
+ENROLLMENTS = ["1234567", "7654321"]  # the daily DAG's enrollments, the backfill's default, the exports sync's
 RECENT_MONTHS = 3  # months (current month included) that only ea_usage_daily archives
 NO_RETRY = {2: "bad arguments", 3: "API key refused", 6: "unreadable data"}
 RETRIED = {1: "internal error", 4: "API failure", 5: "storage failure", 8: "month leased by another run",

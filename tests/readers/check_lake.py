@@ -16,7 +16,9 @@ from common import DATE_TYPES, INT_TYPES, SQL_ENGINES, Checks, load_expected, pa
 FORMS = ["json", "spaced", "braceless", "typed", "dupkeys", "emptyobj", "garbage", "unicode", "empty", "null"]
 ENV_FORMS = ["json", "spaced", "braceless", "typed", "dupkeys", "unicode"]
 PRUNE = (1234567, 2024, 2)  # the partition the pruning check selects
-COST_DETAILS_MONTHS = {("1234567", 2024, 6)}  # make_lake.sh archives this one from Cost Details
+# make_lake.sh archives these from Cost Details (2024-06) and from export runs (2024-07 from
+# Parquet parts, 2024-08 from gzip CSV parts): the report's columns, no EA `newField`.
+COST_DETAILS_MONTHS = {("1234567", 2024, 6), ("1234567", 2024, 7), ("1234567", 2024, 8)}
 PRUNE_WHERE = "enrollment = 1234567 AND year = 2024 AND month = 2"
 
 PARTITIONS_SQL = """
