@@ -231,7 +231,75 @@ pub(super) async fn demo(args: &DemoArgs) -> Done {
         p.cost_total.as_deref().unwrap_or("-"),
         p.path.as_deref().or(p.error.as_deref()).unwrap_or("")
     );
-    Ok(after.exit_code())
+    if after.exit_code() != exit::OK {
+        return Ok(after.exit_code());
+    }
+    // 4. A month from Cost Management exports: the simulator's export container, written to a
+    //    temporary folder (the customer's storage account), its newest run of the month read.
+    let exported = demo_exports(&args.dest).await?;
+    let p = &exported.partitions[0];
+    outln!();
+    outln!(
+        "Archived {} from an export container (run {}, {} Parquet part(s)): {}, {} rows, cost {}",
+        p.month,
+        p.export.as_ref().map_or("-", |e| e.run_id.as_str()),
+        p.export.as_ref().map_or(0, |e| e.parts),
+        p.status,
+        p.rows,
+        p.cost_total.as_deref().unwrap_or("-"),
+    );
+    Ok(exported.exit_code())
+}
+
+/// The month the demo archives from the simulator's export container (its Parquet month).
+const DEMO_EXPORTS_MONTH: &str = "2024-07";
+
+/// Writes the simulator's export container into a temporary folder and archives
+/// [`DEMO_EXPORTS_MONTH`] from it; the folder is removed afterwards.
+async fn demo_exports(dest: &str) -> Result<crate::app::RunSummary, RunError> {
+    let folder = std::env::temp_dir().join(format!("ea-usage-demo-exports-{}", std::process::id()));
+    let scenario = sim::exports::ExportScenario {
+        enrollment: DEMO_ENROLLMENT.into(),
+        year: 2024,
+        month: 9,
+        day: 1,
+        rows: None,
+    };
+    let written = sim::exports::write(&folder, &scenario).map_err(|e| RunError::Internal {
+        what: format!(
+            "cannot write the demo's export container to {}",
+            folder.display()
+        ),
+        source: e.into(),
+    });
+    let result = match written {
+        Ok(_) => {
+            let root = folder.display().to_string();
+            let argv = [
+                "archive",
+                "--source",
+                "exports",
+                "--exports-root",
+                &root,
+                "--enrollment",
+                DEMO_ENROLLMENT,
+                "--month",
+                DEMO_EXPORTS_MONTH,
+                "--dest",
+                dest,
+            ];
+            match demo_command(&argv) {
+                Ok(Command::Archive(a)) => {
+                    archive_with(&a, &crate::config::archive::CredentialEnv::default()).await
+                }
+                Ok(_) => Err(not_the_command(&argv)),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_dir_all(&folder);
+    result
 }
 
 /// `simulate-exports`: writes the container and prints what each month should archive.
