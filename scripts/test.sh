@@ -84,7 +84,7 @@ echo "== Airflow DAGs (DagBag, exit-code retries, dag.test against the simulator
 EAUA_BIN="$wheel_bin" "$airflow_py" tests/readers/check_dags.py 2>&1 | tee -a "$log"
 
 echo "== Airflow exports-sync DAG (DagBag, command line, exit-code retries, dag.test on simulated exports)"
-EAUA_BIN="$wheel_bin" "$airflow_py" scripts/check_exports_sync_dag.py 2>&1 | tee -a "$log"
+EAUA_BIN="$wheel_bin" "$airflow_py" tests/readers/check_exports_dag.py 2>&1 | tee -a "$log"
 
 # One closing line for the whole suite.
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -41,6 +41,19 @@ impl AsyncFileReader for StoreReader {
         .boxed()
     }
 
+    /// A row group's column chunks in one call: the store coalesces nearby ranges into few
+    /// requests (one per row group, typically) instead of one request per column.
+    fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, Result<Vec<Bytes>>> {
+        let (store, path) = (self.store.clone(), self.path.clone());
+        async move {
+            store
+                .get_ranges(&path, &ranges)
+                .await
+                .map_err(|e| ParquetError::External(Box::new(e)))
+        }
+        .boxed()
+    }
+
     fn get_metadata<'a>(
         &'a mut self,
         _options: Option<&'a ArrowReaderOptions>,

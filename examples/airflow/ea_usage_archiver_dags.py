@@ -47,6 +47,9 @@ the worker's environment). EA_USAGE_ARCHIVER (worker env) is the binary, default
 
 The daily sync of Cost Management exports (`archive --source exports`, one task per
 enrollment, no --month) is the DAG ea_usage_exports_sync, in ea_usage_exports_sync_dag.py.
+ENROLLMENTS, LAKE, DEFAULT_ARGS, the exit-code policy and the wrapper that runs the archiver
+(run_archiver: exit codes, SIGTERM then SIGKILL after STOP_GRACE) are shared by all three DAGs
+in ea_usage_common.py, a module with no DAG that must sit next to this file in the dags folder.
 
 On Kubernetes, the same command can run in a KubernetesPodOperator (an image with the binary;
 EA_API_KEY from a Secret: secrets=[Secret("env", "EA_API_KEY", "ea-api", "key")]). It fails
@@ -54,28 +57,22 @@ every non-zero exit alike, so the no-retry rule above is lost there; under the
 KubernetesExecutor this @task already runs in a pod of its own and keeps it.
 """
 
-import json
 import os
-import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 try:  # Airflow 3
     from airflow.sdk import Param, Variable, dag, task
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 except ImportError:  # Airflow 2.x
     from airflow.decorators import dag, task
-    from airflow.exceptions import AirflowException, AirflowFailException
+    from airflow.exceptions import AirflowFailException
     from airflow.models import Variable
     from airflow.models.param import Param
 
-# ea_usage_exports_sync_dag.py reads ENROLLMENTS, LAKE, DEFAULT_ARGS, NO_RETRY, RETRIED and
-# STOP_GRACE from this file's source (literals, and timedelta(...) of literals): keep them so.
-ENROLLMENTS = ["1234567", "7654321"]  # the daily DAG's enrollments, the backfill's default, the exports sync's
+# Shared with ea_usage_exports_sync: ea_usage_common.py, a module with no DAG, next to this file.
+from ea_usage_common import DEFAULT_ARGS, ENROLLMENTS, LAKE, run_archiver
+
 RECENT_MONTHS = 3  # months (current month included) that only ea_usage_daily archives
-NO_RETRY = {2: "bad arguments", 3: "API key refused", 6: "unreadable data"}
-RETRIED = {1: "internal error", 4: "API failure", 5: "storage failure", 8: "month leased by another run",
-           9: "shrink refused", 130: "interrupted", 143: "terminated"}
-STOP_GRACE = 30  # seconds the archiver gets to clean up after SIGTERM before it is killed
 
 # The month of the run's last day (its data interval's end, minus a day) and the month before,
 # as YYYY-MM: the run at 2024-12-01 00:00 pulls 2024-11 and 2024-10. The same on Airflow 2
@@ -83,54 +80,17 @@ STOP_GRACE = 30  # seconds the archiver gets to clean up after SIGTERM before it
 LAST_DAY = "{% set last_day = data_interval_end - macros.timedelta(days=1) %}"
 THIS_MONTH = LAST_DAY + "{{ last_day.strftime('%Y-%m') }}"
 PREVIOUS_MONTH = LAST_DAY + "{{ (last_day.replace(day=1) - macros.timedelta(days=1)).strftime('%Y-%m') }}"
-LAKE = "{{ var.value.ea_usage_lake }}"
-
-DEFAULT_ARGS = {
-    "owner": "finops",
-    "retries": 3,
-    "retry_delay": timedelta(minutes=10),
-    "retry_exponential_backoff": True,
-    "execution_timeout": timedelta(hours=2),
-}
 
 
 @task
 def archive(enrollment: str, month: str, dest: str) -> dict:
     """Runs the archiver for one (enrollment, month); returns its JSON run summary (XCom)."""
-    cmd = [os.environ.get("EA_USAGE_ARCHIVER", "ea-usage-archiver"), "archive",
-           "--enrollment", str(enrollment), "--month", month, "--dest", dest, "--log-format", "json"]
     key = Variable.get("ea_api_key", None)
     if not key:
         raise AirflowFailException("Airflow Variable ea_api_key is not set")
-    env = {**os.environ, "EA_API_KEY": key}
-    print("running:", " ".join(cmd), flush=True)  # no secret in it
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for line in proc.stderr:  # JSON log lines, streamed into the task log
-            print(line, end="", flush=True)
-        summary = proc.stdout.read()  # the run summary: a few hundred bytes
-        code = proc.wait()
-    finally:
-        stop(proc)  # a timeout or a kill of the task must not leave the archiver running
-    print(summary, flush=True)
-    if code == 0:
-        return json.loads(summary)
-    if code in NO_RETRY:
-        raise AirflowFailException(f"ea-usage-archiver exit {code} ({NO_RETRY[code]}): not retried")
-    raise AirflowException(f"ea-usage-archiver exit {code} ({RETRIED.get(code, 'unexpected')}): will be retried")
-
-
-def stop(proc, grace=None):
-    """Ends the archiver if it still runs: SIGTERM (it aborts, releases its lease, exits 143),
-    then SIGKILL after `grace` seconds. Returns once the process is gone."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=STOP_GRACE if grace is None else grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    # The key only in the child's environment: run_archiver prints the command line.
+    return run_archiver(["archive", "--enrollment", str(enrollment), "--month", month, "--dest", dest],
+                        env={**os.environ, "EA_API_KEY": key})
 
 
 @dag(

@@ -1,5 +1,5 @@
 """Airflow DAG ea_usage_exports_sync: archives Cost Management exports every day (Airflow 3.x,
-and 2.6+ through the fallback imports; checked by scripts/check_exports_sync_dag.py).
+and 2.6+ through the fallback imports; checked by tests/readers/check_exports_dag.py).
 
 One task per enrollment runs
 
@@ -11,16 +11,17 @@ lists the root once, reads the manifests, and downloads no part), so the daily r
 newer run replaces the month (the previous version kept in _history/), or, when its rows are
 the same, only renews the footer.
 
-It shares ENROLLMENTS, LAKE, DEFAULT_ARGS, the exit-code policy (NO_RETRY, RETRIED) and
-STOP_GRACE with ea_usage_archiver_dags.py, read from that file's source: importing it here
-would register its DAGs a second time, under this file. So the enrollments are listed once,
-and retries follow the archiver's exit codes exactly as in ea_usage_daily: 1, 4, 5, 8, 9, 130
-and 143 raise AirflowException (retried); 2 (bad arguments, or two exports of the same type for
-one month), 3 (never here: no key) and 6 (an unreadable manifest, an incomplete run, a refused
-scope or span, nothing exported for the enrollment) raise AirflowFailException: retrying cannot
-fix them; a person can, or a later export run, which the next day's sync takes. As there, a
-task that ends early stops the archiver (SIGTERM, then SIGKILL after STOP_GRACE seconds) before
-it returns.
+It shares ENROLLMENTS, LAKE, DEFAULT_ARGS, the exit-code policy (NO_RETRY, RETRIED) and the
+wrapper that runs the archiver (run_archiver, with STOP_GRACE) with ea_usage_archiver_dags.py:
+both import them from ea_usage_common.py, a module with no DAG next to them in the dags folder
+(importing ea_usage_archiver_dags.py here would register its DAGs a second time, under this
+file). So the enrollments are listed once, and retries follow the archiver's exit codes exactly
+as in ea_usage_daily: 1, 4, 5, 8, 9, 130 and 143 raise AirflowException (retried); 2 (bad
+arguments, or two exports of the same type for one month), 3 (never here: no key) and 6 (an
+unreadable manifest, an incomplete run, a refused scope or span, nothing exported for the
+enrollment) raise AirflowFailException: retrying cannot fix them; a person can, or a later
+export run, which the next day's sync takes. As there, a task that ends early stops the
+archiver (SIGTERM, then SIGKILL after STOP_GRACE seconds) before it returns.
 
 Configuration: the Variable `ea_usage_exports_root` is where the exports land (a folder, or a
 URL of the container or of a folder in it: az://, azure://, abfs[s]://, s3://,
@@ -34,44 +35,15 @@ same month of the same lake, the month's lease turns the second run away with ex
 Do not let both sources own the same months: each would replace the other's version.
 """
 
-import ast
-import json
-import os
-import subprocess
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 try:  # Airflow 3
     from airflow.sdk import dag, task
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
 except ImportError:  # Airflow 2.x
     from airflow.decorators import dag, task
-    from airflow.exceptions import AirflowException, AirflowFailException
 
-SHARED_FILE = Path(__file__).with_name("ea_usage_archiver_dags.py")
+from ea_usage_common import DEFAULT_ARGS, ENROLLMENTS, LAKE, run_archiver
 
-
-def shared(*names):
-    """The values of top-level constants of ea_usage_archiver_dags.py, from its source."""
-
-    def value(node):  # a literal, or timedelta(...) of literals (DEFAULT_ARGS)
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "timedelta" and not node.args:
-            return timedelta(**{k.arg: ast.literal_eval(k.value) for k in node.keywords})
-        if isinstance(node, ast.Dict):
-            return {value(k): value(v) for k, v in zip(node.keys, node.values)}
-        return ast.literal_eval(node)
-
-    found = {}
-    for node in ast.parse(SHARED_FILE.read_text(), str(SHARED_FILE)).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and getattr(node.targets[0], "id", None) in names:
-            found[node.targets[0].id] = value(node.value)
-    if missing := [n for n in names if n not in found]:
-        raise ImportError(f"{SHARED_FILE.name} defines no {', '.join(missing)}")
-    return [found[n] for n in names]
-
-
-ENROLLMENTS, LAKE, DEFAULT_ARGS, NO_RETRY, RETRIED, STOP_GRACE = shared(
-    "ENROLLMENTS", "LAKE", "DEFAULT_ARGS", "NO_RETRY", "RETRIED", "STOP_GRACE")
 EXPORTS_ROOT = "{{ var.value.ea_usage_exports_root }}"
 
 
@@ -79,36 +51,9 @@ EXPORTS_ROOT = "{{ var.value.ea_usage_exports_root }}"
 def sync_exports(enrollment: str, exports_root: str, dest: str) -> dict:
     """Archives every month of `enrollment` with an export run under `exports_root` (no --month);
     returns the archiver's JSON run summary (XCom), each partition with its `export` object."""
-    cmd = [os.environ.get("EA_USAGE_ARCHIVER", "ea-usage-archiver"), "archive", "--source", "exports",
-           "--exports-root", exports_root, "--enrollment", str(enrollment), "--dest", dest, "--log-format", "json"]
-    print("running:", " ".join(cmd), flush=True)  # no secret in it: credentials are in the environment
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for line in proc.stderr:  # JSON log lines, streamed into the task log
-            print(line, end="", flush=True)
-        summary = proc.stdout.read()  # the run summary: a few hundred bytes per month
-        code = proc.wait()
-    finally:
-        stop(proc)  # a timeout or a kill of the task must not leave the archiver running
-    print(summary, flush=True)
-    if code == 0:
-        return json.loads(summary)
-    if code in NO_RETRY:
-        raise AirflowFailException(f"ea-usage-archiver exit {code} ({NO_RETRY[code]}): not retried")
-    raise AirflowException(f"ea-usage-archiver exit {code} ({RETRIED.get(code, 'unexpected')}): will be retried")
-
-
-def stop(proc, grace=None):
-    """Ends the archiver if it still runs: SIGTERM (it aborts, releases its leases, exits 143),
-    then SIGKILL after `grace` seconds. Returns once the process is gone."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=STOP_GRACE if grace is None else grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    # No secret: the stores' credentials are in the worker's environment, which the child inherits.
+    return run_archiver(["archive", "--source", "exports", "--exports-root", exports_root,
+                         "--enrollment", str(enrollment), "--dest", dest])
 
 
 @dag(

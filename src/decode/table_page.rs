@@ -14,7 +14,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::csv_page::CsvHeader;
 use super::json::JsonValue;
@@ -51,20 +51,21 @@ pub(crate) fn decode_table_page(
     let columns: Vec<Column<'_>> = batch.columns().iter().map(Column::new).collect();
     decode_rows(batch.num_rows(), enrollment, hints, |sink| {
         let mut text = String::new();
+        let mut row_text = Vec::new();
         for row in 0..batch.num_rows() {
-            let mut digest = Xxh3::new();
+            row_text.clear();
             for (i, column) in columns.iter().enumerate() {
                 text.clear();
                 let present = column.cell(row, &mut text);
                 // The row's digest: each value's text, with NULL and empty kept apart.
-                digest.update(&[u8::from(present)]);
-                digest.update(text.as_bytes());
-                digest.update(&[0x1f]);
+                row_text.push(u8::from(present));
+                row_text.extend_from_slice(text.as_bytes());
+                row_text.push(0x1f);
                 if present {
                     sink.field(header.columns[i], &header.names[i], JsonValue::Str(&text));
                 }
             }
-            sink.digests.push(digest.digest());
+            sink.digests.push(xxh3_64(&row_text));
             sink.end_row();
         }
         Ok(None)
@@ -156,7 +157,7 @@ fn cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
                 out,
                 ms.div_euclid(1000),
                 ms.rem_euclid(1000) * 1_000_000,
-                false,
+                Some(false),
             )
         }
         D::Timestamp(unit, zone) => {
@@ -173,7 +174,7 @@ fn cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
                 TimeUnit::Nanosecond => 1_000_000_000,
             };
             let nanos = v.rem_euclid(per_s) * (1_000_000_000 / per_s);
-            time(out, v.div_euclid(per_s), nanos, zone.is_some())
+            time(out, v.div_euclid(per_s), nanos, Some(zone.is_some()))
         }
         _ => return false,
     }
@@ -189,22 +190,29 @@ fn decimal<T: DecimalType>(a: &ArrayRef, row: usize, p: u8, s: i8, out: &mut Str
 }
 
 fn day(out: &mut String, days: i64) {
-    match chrono::DateTime::from_timestamp(days * 86_400, 0) {
-        Some(t) => push(out, t.format("%Y-%m-%d")),
-        None => push(out, days),
-    }
+    time(out, days * 86_400, 0, None);
 }
 
-/// A time `secs` + `nanos` since the epoch, ISO 8601, with `Z` when it is UTC.
-fn time(out: &mut String, secs: i64, nanos: i64, utc: bool) {
-    match chrono::DateTime::from_timestamp(secs, nanos as u32) {
-        Some(t) => {
-            push(out, t.format("%Y-%m-%dT%H:%M:%S%.f"));
-            if utc {
-                out.push('Z');
-            }
+/// A time `secs` + `nanos` since the epoch: `YYYY-MM-DD` when `zone` is `None` and it is a
+/// midnight, else ISO 8601 with its fraction and, when it is UTC (`Some(true)`), `Z`. Written
+/// by hand: chrono's `format` parses its pattern on every call.
+fn time(out: &mut String, secs: i64, nanos: i64, zone: Option<bool>) {
+    use chrono::{Datelike, Timelike};
+    let Some(t) = chrono::DateTime::from_timestamp(secs, nanos as u32) else {
+        push(out, secs);
+        return;
+    };
+    let _ = write!(out, "{:04}-{:02}-{:02}", t.year(), t.month(), t.day());
+    let Some(utc) = zone else { return };
+    let _ = write!(out, "T{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
+    if nanos != 0 {
+        let _ = write!(out, ".{:09}", t.nanosecond());
+        while out.ends_with('0') {
+            out.pop();
         }
-        None => push(out, secs),
+    }
+    if utc {
+        out.push('Z');
     }
 }
 

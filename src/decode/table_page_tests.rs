@@ -168,3 +168,43 @@ fn a_column_without_text_refuses_the_page_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn times_are_written_in_iso_8601_with_their_fraction_and_zone() {
+    use arrow_array::{Date64Array, TimestampMillisecondArray};
+    let b = batch(vec![
+        ("Date", Arc::new(StringArray::from(vec!["2025-03-01"; 2]))),
+        (
+            "ServiceInfo1",
+            Arc::new(
+                TimestampMillisecondArray::from(vec![1_740_787_200_250, -1]).with_timezone("UTC"),
+            ),
+        ),
+        (
+            "ServiceInfo2",
+            Arc::new(TimestampMillisecondArray::from(vec![1_740_787_200_000, 0])),
+        ),
+        (
+            "AdditionalInfo",
+            Arc::new(Date64Array::from(vec![1_740_787_200_000, 0])),
+        ),
+        (
+            "ResourceName",
+            Arc::new(Date32Array::from(vec![days(2025, 3, 1), -1])),
+        ),
+    ]);
+    let p = decode_table_page(&b, 1, "1", None).unwrap();
+    let text = |c: &str, row| {
+        p.batch
+            .column(index_of(c))
+            .as_string::<i32>()
+            .value(row)
+            .to_string()
+    };
+    assert_eq!(text("service_info1", 0), "2025-03-01T00:00:00.25Z");
+    assert_eq!(text("service_info1", 1), "1969-12-31T23:59:59.999Z");
+    assert_eq!(text("service_info2", 0), "2025-03-01T00:00:00");
+    assert_eq!(text("additional_info", 1), "1970-01-01T00:00:00");
+    assert_eq!(text("resource_name", 0), "2025-03-01");
+    assert_eq!(text("resource_name", 1), "1969-12-31");
+}

@@ -2,9 +2,12 @@
 
     bash scripts/airflow-env.sh && .cache/airflow-venv/bin/python tests/readers/check_dags.py
 
-1. airflow.models.DagBag loads the file without import errors; ea_usage_daily has one task per
-   (enrollment, this/previous month), ea_usage_backfill maps `archive` over partitions() with
-   expand_kwargs.
+1. Parsed alone in a fresh process, as Airflow's DAG processor parses each file, the file has
+   ea_usage_daily and ea_usage_backfill and no import error, and ea_usage_common.py (the module
+   the DAG files share, no DAG in it) neither a DAG nor an error; the dags folder was not on
+   sys.path before Airflow put it there. DagBag: ea_usage_daily has one task per (enrollment,
+   this/previous month), ea_usage_backfill maps `archive` over partitions() with expand_kwargs;
+   ENROLLMENTS, LAKE, DEFAULT_ARGS and run_archiver are ea_usage_common's.
 2. The wrapper task on a stand-in binary: exit 0 returns the summary; 2, 3 and 6 raise
    AirflowFailException (never retried), 1, 4, 5, 8, 9, 130, 143 and others AirflowException
    (retried); the key is in the child's environment, never on its command line; a task that
@@ -15,56 +18,42 @@
    every enrollment; the backfill archives its params' pairs; with retries=1, a 401 (exit 3)
    fails each task after one try and a 500 (exit 4) after two.
 Runs in a temporary AIRFLOW_HOME (SQLite). Ends with `dags: N passed, M failed`.
+Helpers shared with check_exports_dag.py are in dag_common.py.
 """
 
-import importlib.util
-import inspect
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
-sys.dont_write_bytecode = True  # no __pycache__ next to the DAG file
+sys.dont_write_bytecode = True  # no __pycache__ next to the DAG files
 from common import ROOT, Checks  # noqa: E402
+from dag_common import (  # noqa: E402
+    COMMON_FILE, DAG_DIR, KEY, airflow_home, dag_modules, dagbag, exit_policy, fast_retries, outcome, parse_fresh,
+    schedule_of, stopping, test_date)
 
-DAG_FILE = ROOT / "examples/airflow/ea_usage_archiver_dags.py"
-KEY = "test-key-not-secret-0123456789"
-STAND_IN = """#!/bin/sh
-printf '%s\\n' "$0 $*" >"$FAKE_RECORD.argv"
-printf '%s' "$EA_API_KEY" >"$FAKE_RECORD.key"
-echo '{"level":"INFO","message":"stand-in"}' >&2
-echo '{"run_id":"stand-in","partitions":[]}'
-exit "$FAKE_EXIT"
-"""
+DAG_FILE = DAG_DIR / "ea_usage_archiver_dags.py"
 
 
-def load_dag_module():
-    spec = importlib.util.spec_from_file_location("ea_usage_archiver_dags", DAG_FILE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def parsing(c, tmp):
+    """Each file parsed alone in a fresh process, as Airflow 3's DAG processor parses it."""
+    for path, dags in ((DAG_FILE, {"ea_usage_backfill": DAG_FILE.name, "ea_usage_daily": DAG_FILE.name}),
+                       (COMMON_FILE, {})):
+        c.equal(f"fresh parse: {path.name} alone: {', '.join(dags) or 'no DAG'}, no import error; the dags "
+                "folder was on sys.path only once Airflow put it there", parse_fresh(tmp, path),
+                {"on_path_before": False, "dags": dags, "errors": {}})
 
 
-def dagbag():
-    from airflow.models import DagBag
-
-    kwargs = {"dag_folder": str(DAG_FILE)}
-    if "include_examples" in inspect.signature(DagBag.__init__).parameters:  # Airflow 2.x
-        kwargs["include_examples"] = False
-    return DagBag(**kwargs)
-
-
-def structure(c, mod, bag):
+def structure(c, common, mod, bag):
     c.equal("DagBag: import errors", dict(bag.import_errors), {})
     c.equal("DagBag: DAG ids", sorted(bag.dag_ids), ["ea_usage_backfill", "ea_usage_daily"])
     daily, back = bag.dags["ea_usage_daily"], bag.dags["ea_usage_backfill"]
-    schedule = daily.schedule if hasattr(daily, "schedule") else daily.schedule_interval  # 3 / 2
     c.equal("daily: schedule @daily, no catchup, one run at a time",
-            (str(schedule), daily.catchup, daily.max_active_runs), ("@daily", False, 1))
+            (str(schedule_of(daily)), daily.catchup, daily.max_active_runs), ("@daily", False, 1))
     want = {f"archive_{e}_{which}": (e, month) for e in mod.ENROLLMENTS
             for which, month in (("this_month", mod.THIS_MONTH), ("previous_month", mod.PREVIOUS_MONTH))}
     c.equal("daily: one task per (enrollment, this/previous month)", sorted(daily.task_ids), sorted(want))
@@ -73,102 +62,35 @@ def structure(c, mod, bag):
         c.equal(f"daily: {task_id}: templated kwargs, max_active_tis_per_dag, retries",
                 (t.op_kwargs, t.max_active_tis_per_dag, t.retries),
                 ({"enrollment": enrollment, "month": month, "dest": mod.LAKE}, 1, 3))
-    schedule = back.schedule if hasattr(back, "schedule") else back.schedule_interval
     c.equal("backfill: manual (schedule None), one run at a time, params",
-            (schedule, back.max_active_runs, sorted(back.params.keys())), (None, 1, ["enrollments", "months"]))
+            (schedule_of(back), back.max_active_runs, sorted(back.params.keys())), (None, 1, ["enrollments", "months"]))
     t = back.get_task("archive")
     c.equal("backfill: archive is mapped with expand_kwargs over partitions()",
             (type(t.op_kwargs_expand_input).__name__, [u.task_id for u in t.upstream_list]),
             ("ListOfDictsExpandInput", ["partitions"]))
     c.equal("backfill: archive's fixed dest", t.partial_kwargs["op_kwargs"], {"dest": mod.LAKE})
+    shared = ("ENROLLMENTS", "LAKE", "DEFAULT_ARGS", "run_archiver")
+    c.equal(f"shared: {', '.join(shared)} are ea_usage_common's",
+            [n for n in shared if getattr(mod, n) is not getattr(common, n)], [])
 
 
 def wrapper(c, mod, tmp):
-    binary = tmp / "stand-in.sh"
-    binary.write_text(STAND_IN)
-    binary.chmod(0o755)
-    record = tmp / "record"
-    os.environ.update(EA_USAGE_ARCHIVER=str(binary), FAKE_RECORD=str(record))
-    for code in list(range(10)) + [130, 143]:
-        os.environ["FAKE_EXIT"] = str(code)
-        try:
-            got = mod.archive.function(enrollment="1234567", month="2024-01", dest=str(tmp / "lake"))
-        except mod.AirflowFailException:
-            got = "AirflowFailException (no retry)"
-        except mod.AirflowException:
-            got = "AirflowException (retried)"
-        want = {0: {"run_id": "stand-in", "partitions": []}}.get(
-            code, "AirflowFailException (no retry)" if code in (2, 3, 6) else "AirflowException (retried)")
-        c.equal(f"wrapper: exit {code}", got, want)
+    lake = str(tmp / "lake")
+
+    def run():
+        return mod.archive.function(enrollment="1234567", month="2024-01", dest=lake)
+
+    exit_policy(c, tmp, run)
     argv = (tmp / "record.argv").read_text()
     c.check("wrapper: command line is the documented one, without the key",
             KEY not in argv and argv.split()[1:] == ["archive", "--enrollment", "1234567", "--month", "2024-01",
-                                                     "--dest", str(tmp / "lake"), "--log-format", "json"], argv)
+                                                     "--dest", lake, "--log-format", "json"], argv)
     c.equal("wrapper: EA_API_KEY in the child's environment", (tmp / "record.key").read_text(), KEY)
-
-
-SLOW_STAND_IN = """#!/bin/sh
-echo $$ >"$FAKE_RECORD.pid"
-trap 'echo terminated >"$FAKE_RECORD.term"; exit 143' TERM
-sleep 60 & wait
-"""
-STUBBORN_STAND_IN = """#!/bin/sh
-trap '' TERM
-echo $$ >"$FAKE_RECORD.pid"
-sleep 60 & wait
-"""
-
-
-def alive(pid):
+    key = os.environ.pop("AIRFLOW_VAR_EA_API_KEY")
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie has exited: only its exit status is left.
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split(")")[-1].split()[0] != "Z"
-
-
-def stopping(c, mod, tmp):
-    """A task that ends early (here its timeout, raised the way Airflow raises it: an exception
-    from a SIGALRM handler inside the task) stops the archiver before it returns."""
-    import signal
-
-    record = tmp / "slow"
-    os.environ["FAKE_RECORD"] = str(record)
-    for name, script, grace in (("SIGTERM honoured", SLOW_STAND_IN, None), ("SIGTERM ignored", STUBBORN_STAND_IN, 1)):
-        binary = tmp / f"stand-in-{grace}.sh"
-        binary.write_text(script)
-        binary.chmod(0o755)
-        os.environ["EA_USAGE_ARCHIVER"] = str(binary)
-        old_grace = mod.STOP_GRACE
-        if grace is not None:
-            mod.STOP_GRACE = grace
-
-        class TaskTimeout(Exception):
-            pass
-
-        def on_alarm(*_):
-            raise TaskTimeout()
-
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.alarm(2)
-        started = time.monotonic()
-        try:
-            mod.archive.function(enrollment="1234567", month="2024-01", dest=str(tmp / "lake"))
-            timed_out = False
-        except TaskTimeout:
-            timed_out = True
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, previous)
-            mod.STOP_GRACE = old_grace
-        pid = int((tmp / "slow.pid").read_text())
-        c.check(f"timeout, {name}: the task ended by its timeout", timed_out)
-        c.check(f"timeout, {name}: the archiver is gone when the task ends", not alive(pid), pid)
-        c.check(f"timeout, {name}: within the grace", time.monotonic() - started < 2 + (grace or 30) + 5)
-        if grace is None:
-            c.check("timeout, SIGTERM honoured: the archiver got SIGTERM", (tmp / "slow.term").exists())
+        c.equal("wrapper: no ea_api_key Variable: fails, not retried", outcome(run), "AirflowFailException (no retry)")
+    finally:
+        os.environ["AIRFLOW_VAR_EA_API_KEY"] = key
 
 
 def partitions(c, mod):
@@ -222,10 +144,9 @@ def end_to_end(c, mod, binary, tmp):
         wrapper_sh.write_text(f'#!/bin/sh\nexec "{binary}" "$@" --base-url http://127.0.0.1:{sim.port} --max-retries 0\n')
         wrapper_sh.chmod(0o755)
         try:
-            dag = dagbag().dags[dag_id]
-            if retries is not None:  # fast retries instead of 10 minutes apart
-                for t in dag.tasks:
-                    t.retries, t.retry_delay, t.retry_exponential_backoff = retries, timedelta(0), False
+            dag = dagbag(DAG_FILE).dags[dag_id]
+            if retries is not None:
+                fast_retries(dag, retries)
             dr = dag.test(**test_kwargs)
             return dr.state, {(ti.task_id, ti.map_index): (ti.state, ti.try_number) for ti in dr.get_task_instances()}
         finally:
@@ -234,16 +155,7 @@ def end_to_end(c, mod, binary, tmp):
     def files():
         return sorted(str(p.relative_to(lake).parent) for p in lake.glob("enrollment=*/year=*/month=*/*.parquet"))
 
-    # The daily run that starts at 2024-02-01 00:00: Airflow 3 names it by that time, Airflow 2
-    # by the start of the interval it follows.
-    feb1 = datetime(2024, 2, 1, tzinfo=timezone.utc)
-    from airflow.models import DAG
-
-    if "logical_date" in inspect.signature(DAG.test).parameters:
-        feb1 = {"logical_date": feb1}
-    else:
-        feb1 = {"execution_date": feb1 - timedelta(days=1)}
-        import airflow.providers.fab.auth_manager.models  # noqa: F401 - dag_run_note's user table
+    feb1 = test_date(datetime(2024, 2, 1, tzinfo=timezone.utc))  # the daily run that starts at 2024-02-01 00:00
     state, tis = run("ea_usage_daily", **feb1)
     c.equal("e2e daily 2024-02-01: run state", state, "success")
     c.equal("e2e daily 2024-02-01: 2024-01 and 2023-12 of every enrollment archived", files(),
@@ -268,25 +180,16 @@ def main():
     binary = os.environ.get("EAUA_BIN", str(ROOT / "target/debug/ea-usage-archiver"))
     with tempfile.TemporaryDirectory(prefix="eaua-airflow-") as tmp:
         tmp = Path(tmp)
-        # Before airflow is imported: its home, the DAG folder (dag.test syncs it), the key.
-        os.environ.update(
-            AIRFLOW_HOME=str(tmp / "home"),
-            AIRFLOW__CORE__DAGS_FOLDER=str(DAG_FILE.parent),
-            AIRFLOW__CORE__LOAD_EXAMPLES="False",
-            AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING",
-            AIRFLOW_VAR_EA_API_KEY=KEY,
-            PYTHONDONTWRITEBYTECODE="1",
-        )
-        migrate = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
-        if not c.check("airflow db migrate", migrate.returncode == 0, migrate.stderr[-2000:]):
+        if not airflow_home(c, tmp):
             sys.exit(c.finish("dags"))
-        import airflow
-
-        print(f"== airflow {airflow.__version__}", flush=True)
-        mod = load_dag_module()
-        c.run("structure", lambda: structure(c, mod, dagbag()))
+        c.run("parsing", parsing, c, tmp)
+        if not (mods := dag_modules(c, DAG_FILE)):
+            sys.exit(c.finish("dags"))
+        common, mod = mods
+        c.run("structure", lambda: structure(c, common, mod, dagbag(DAG_FILE)))
         c.run("wrapper", wrapper, c, mod, tmp)
-        c.run("stopping", stopping, c, mod, tmp)
+        c.run("stopping", stopping, c, common, tmp,
+              lambda: mod.archive.function(enrollment="1234567", month="2024-01", dest=str(tmp / "lake")))
         c.run("partitions", partitions, c, mod)
         if Path(binary).is_file():
             c.run("e2e", end_to_end, c, mod, binary, tmp)
