@@ -456,7 +456,7 @@ async fn the_amortized_metric_takes_the_amortized_export_and_flags_are_checked()
 
 /// The day-1 container uploaded to `t` under `exports/`, archived from `<t>/exports` (a folder
 /// of the container: blob names resolve by their tail) into a local lake.
-async fn from_store(t: Target) {
+async fn from_store(t: &Target) {
     let dir = tempfile::tempdir().unwrap();
     let want = container(dir.path(), 1);
     for f in files_below(dir.path()) {
@@ -485,13 +485,78 @@ async fn from_store(t: Target) {
 #[tokio::test]
 async fn a_container_on_azurite_with_the_lake_elsewhere() {
     if let Some(t) = Target::cloud("EAUA_TEST_AZURE_URL", "azure") {
-        from_store(t).await;
+        from_store(&t).await;
+        with_sas(&t).await;
     }
 }
 
 #[tokio::test]
 async fn a_root_on_s3() {
     if let Some(t) = Target::cloud("EAUA_TEST_S3_URL", "s3") {
-        from_store(t).await;
+        from_store(&t).await;
     }
+}
+
+/// The container on Azurite read through a SAS token in the root's URL (read and list only):
+/// the token is the root's credential (a wrong signature fails with exit 5), and it appears in
+/// no output and no footer.
+async fn with_sas(t: &Target) {
+    let Ok(python) = std::env::var("EAUA_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "EAUA_PYTHON must be set in CI"
+        );
+        return;
+    };
+    let container = url::Url::parse(&t.url)
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_string();
+    let out = tokio::process::Command::new(python)
+        .args([
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/emu_sas.py"),
+            &container,
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sas = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let sig = sas
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("sig="))
+        .unwrap()
+        .to_string();
+    let lake = tempfile::tempdir().unwrap();
+    let root = format!("{}/exports?{sas}", t.url);
+    let o = sync(&root, path(lake.path()), &[]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(month(&o, "2025-01")["status"], "ok");
+    let decoded = sig
+        .replace("%2B", "+")
+        .replace("%2F", "/")
+        .replace("%3D", "=");
+    for leaked in [&sig, &decoded] {
+        assert!(!stdout(&o).contains(leaked.as_str()) && !stderr(&o).contains(leaked.as_str()));
+        for f in files_below(lake.path()) {
+            let bytes = std::fs::read(lake.path().join(&f)).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(leaked.as_str()),
+                "{f} holds the SAS signature"
+            );
+        }
+    }
+    let wrong = root.replace(
+        &format!("sig={sig}"),
+        "sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D",
+    );
+    let o = sync(&wrong, path(tempfile::tempdir().unwrap().path()), &[]).await;
+    assert_eq!(o.status.code(), Some(5), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("under the exports root"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("AAAAAAAAAAAAAAAA"), "{}", stderr(&o));
 }
