@@ -24,5 +24,8 @@ pub fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(crate::commands::run(cli));
+    // Everything the command awaited has ended; a blocking read still stuck in the kernel (a
+    // hung network mount under a local exports root) must not hold the exit after a signal.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -560,3 +560,48 @@ async fn with_sas(t: &Target) {
     );
     assert!(!stderr(&o).contains("AAAAAAAAAAAAAAAA"), "{}", stderr(&o));
 }
+
+#[tokio::test]
+async fn a_newer_run_with_far_fewer_rows_is_refused_by_the_shrink_guard() {
+    let (root, lake) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (r, l) = (path(root.path()), path(lake.path()));
+    container(root.path(), 1);
+    assert_eq!(sync(r, l, &[]).await.status.code(), Some(0));
+    let before = std::fs::read(data_file(lake.path(), 2025, 3)).unwrap();
+    let to = format!("{MAR}/run-short");
+    copy_run(root.path(), &format!("{MAR}/run-mtd-02"), &to, |m| {
+        m["runInfo"]["runId"] = "run-short".into();
+        m["runInfo"]["submittedTime"] = "2025-03-02T10:00:00Z".into();
+    });
+    // Its part: the header and the first record only.
+    let part = root.path().join(&to).join("part_0_0001.csv");
+    let text = std::fs::read(&part).unwrap();
+    let keep: Vec<u8> = text
+        .split_inclusive(|b| *b == b'\n')
+        .take(2)
+        .flatten()
+        .copied()
+        .collect();
+    std::fs::write(&part, &keep).unwrap();
+    edit_manifest(&root.path().join(&to).join("manifest.json"), |m| {
+        m["blobs"][0]["byteCount"] = keep.len().into();
+        m["blobs"][0]["dataRowCount"] = 1.into();
+        m["byteCount"] = keep.len().into();
+        m["dataRowCount"] = 1.into();
+    });
+    let o = sync(r, l, &["--month", "2025-03"]).await;
+    assert_eq!(o.status.code(), Some(9), "{}", stdout(&o));
+    let p = month(&o, "2025-03");
+    assert_eq!(
+        (p["status"].as_str(), p["rows"].as_u64()),
+        (Some("refused"), Some(1))
+    );
+    assert_eq!(
+        std::fs::read(data_file(lake.path(), 2025, 3)).unwrap(),
+        before
+    );
+    let o = sync(r, l, &["--month", "2025-03", "--allow-shrink"]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(month(&o, "2025-03")["export"]["run_id"], "run-short");
+    assert_eq!(object(lake.path(), 3).batch.num_rows(), 1);
+}
