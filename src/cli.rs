@@ -230,7 +230,7 @@ pub struct ArchiveArgs {
     #[arg(long, value_enum, default_value_t = SourceArg::EaUsage)]
     pub source: SourceArg,
     /// Where export runs land (`--source exports`): a folder, or a URL of the container or of a
-    /// folder in it (az://, azure://, abfs[s]://, https://<account>.blob.core.windows.net/…,
+    /// folder in it (`az://`, `azure://`, `abfs[s]://`, `https://<account>.blob.core.windows.net/…`,
     /// s3://, file://); credentials from the environment, as for --dest.
     #[arg(long, value_name = "PATH|URL")]
     pub exports_root: Option<String>,
