@@ -111,8 +111,13 @@ impl Framer {
         self.last_end -= end;
     }
 
+    /// The first `end` bytes as a page. The buffer itself becomes the page (no copy of the
+    /// page's megabyte); only the few bytes after it move to a fresh buffer.
     fn take(&mut self, end: usize) -> Bytes {
-        let page: Vec<u8> = self.buf.drain(..end).collect();
+        let mut rest = Vec::with_capacity(self.buf.capacity());
+        rest.extend_from_slice(&self.buf[end..]);
+        let mut page = std::mem::replace(&mut self.buf, rest);
+        page.truncate(end);
         self.scanned -= end;
         self.last_end = 0;
         Bytes::from(page)
