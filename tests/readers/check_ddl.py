@@ -2,8 +2,9 @@
 
     check_ddl.py LAKE_DIR EXPECTED_JSON [--engines spark,datafusion,duckdb]
 
-Spark, DataFusion and DuckDB each run their DDL (with ${LAKE} replaced) and the FOCUS view;
-athena.sql is checked as text (no Athena here): columns against schemas/usage_details.v2.json,
+Spark, DataFusion and DuckDB each run their DDL (with ${LAKE} replaced) and the FOCUS view
+(${METRIC} from the lake's _lake/lake.json), then the view again over a one-partition lake of
+hand-made rows (FOCUS_CASES) for each metric and with ${METRIC} left as is; athena.sql is checked as text (no Athena here): columns against schemas/usage_details.v2.json,
 partition projection, and the location template against the lake's real directories.
 Ends with `ddl: N passed, M failed`.
 """
