@@ -5,7 +5,7 @@
 #   Azure Blob (Azurite) emulators on 127.0.0.1; unit, property and integration tests (the
 #   integration tests run the real binary against the built-in EA API simulator and every
 #   destination); the lake read back by Spark, DataFusion, DuckDB and pyarrow; the DDL and
-#   FOCUS view in their engines; the wheel (`pip wheel .`) installed into the Airflow environment,
+#   FOCUS view in their engines; the FOCUS view judged by the FinOps Foundation's validator; the wheel (`pip wheel .`) installed into the Airflow environment,
 #   and the Airflow DAGs loaded and run by Airflow itself with the binary the wheel installed.
 # Installs what it needs first, so it runs the same on a fresh machine and in CI.
 set -euo pipefail
@@ -69,6 +69,10 @@ export EAUA_BIN
 
 echo "== readers (Spark, DataFusion, DuckDB, pyarrow)"
 bash tests/readers/run.sh 2>&1 | tee -a "$log"
+
+echo "== FOCUS: the view judged by the FinOps Foundation's validator (focus-validator 2.2.1, FOCUS 1.2)"
+bash scripts/focus-env.sh
+PYTHONDONTWRITEBYTECODE=1 .venv/bin/python tests/readers/check_focus.py 2>&1 | tee -a "$log"
 
 echo "== wheel: pip wheel . (maturin from PyPI, the shipped build), installed into the Airflow environment"
 bash scripts/airflow-env.sh
