@@ -30,6 +30,8 @@
 #      difference stops the benchmark) unless --no-verify;
 #   5. prints the machine, the versions and a Markdown table (medians; rows/s; archiver wall
 #      divided by each tool's), and writes it with every raw run to .cache/bench/results-N.{md,json}.
+#   6. up to 2M rows, the CSV and Parquet inputs: scripts/bench_exports.sh ROWS K (a Cost Details
+#      report as plain CSV, a gzip CSV and Parquet export parts, each against DuckDB's conversion).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -195,3 +197,11 @@ echo "== results: $rows rows, medians of $runs run(s)"
     --md "$cache/results-$rows.md" --json "$cache/results-$rows.json" "${info[@]}"
 rm -rf "$out" "$runs_file"
 echo "== written: $cache/results-$rows.md, $cache/results-$rows.json"
+
+# --- 6. the CSV and Parquet inputs (a Cost Details report, gzip CSV and Parquet export parts)
+# against DuckDB's conversions of the same files, with the same binary. The simulator writes
+# each export part whole in memory, so months above 2M rows are left to the JSON pages.
+if ((rows <= 2000000)); then
+    echo "== CSV and Parquet inputs (scripts/bench_exports.sh $rows $runs)"
+    EAUA_BIN="$bin" bash scripts/bench_exports.sh "$rows" "$runs" | tee "$cache/results-csv-parquet-$rows.md"
+fi
