@@ -108,41 +108,50 @@ struct RunSpec<'a> {
     metric: SimMetric,
 }
 
+/// `YYYYMMDD-YYYYMMDD` of a whole month, as export folders name it.
+fn month_range((y, m): (i32, u32)) -> String {
+    let last = super::data::days_in_month(y, m);
+    format!("{y:04}{m:02}01-{y:04}{m:02}{last:02}")
+}
+
+/// `YYYY-MM-DDThh:00:00` (no zone, as some manifests write it).
+fn at((y, m): (i32, u32), d: u32, h: u32) -> String {
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:00:00")
+}
+
+impl RunSpec<'static> {
+    /// A run of the daily actual-cost export: the documented layout, `manifest.json`, every
+    /// part present and its rows stated.
+    fn actual(month: (i32, u32), run_id: &str, submitted: String, form: Form) -> Self {
+        RunSpec {
+            export: ACTUAL_EXPORT,
+            kind: "ActualCost",
+            folder: format!("exports/{ACTUAL_EXPORT}/{}/{run_id}", month_range(month)),
+            run_id: run_id.into(),
+            submitted,
+            month,
+            form,
+            parts: Vec::new(),
+            missing: Vec::new(),
+            null_counts: false,
+            manifest_name: "manifest.json",
+            metric: SimMetric::Actual,
+        }
+    }
+}
+
 /// Writes the container as it is on `s.day` and returns what each usage month should archive.
 pub fn write(out: &Path, s: &ExportScenario) -> std::io::Result<Vec<ExpectedMonth>> {
     let this = (s.year, s.month);
     let (last, before) = (shift(s.year, s.month, 1), shift(s.year, s.month, 2));
     let mut expected = Vec::new();
-    let at = |m: (i32, u32), d: u32, h: u32| format!("{:04}-{:02}-{d:02}T{h:02}:00:00", m.0, m.1);
-    let range = |m: (i32, u32)| {
-        let last_day = super::data::days_in_month(m.0, m.1);
-        format!("{:04}{:02}01-{:04}{:02}{last_day:02}", m.0, m.1, m.0, m.1)
-    };
-    let actual =
-        |m: (i32, u32), run_id: &str| format!("exports/{ACTUAL_EXPORT}/{}/{run_id}", range(m));
     // M-2: one run in Parquet.
     let jan = spec(s, before, 0);
     let id = format!("run-{:04}{:02}-final", before.0, before.1);
     let half = jan.rows / 2;
-    write_run(
-        out,
-        s,
-        &jan,
-        &RunSpec {
-            export: ACTUAL_EXPORT,
-            kind: "ActualCost",
-            folder: actual(before, &id),
-            run_id: id.clone(),
-            submitted: format!("{}Z", at(last, 1, 3)),
-            month: before,
-            form: Form::Parquet,
-            parts: vec![(0, half), (half, jan.rows)],
-            missing: vec![],
-            null_counts: false,
-            manifest_name: "manifest.json",
-            metric: SimMetric::Actual,
-        },
-    )?;
+    let run = RunSpec::actual(before, &id, format!("{}Z", at(last, 1, 3)), Form::Parquet);
+    let parts = vec![(0, half), (half, jan.rows)];
+    write_run(out, s, &jan, &RunSpec { parts, ..run })?;
     expected.push(expect(&jan, &id, jan.rows, true));
     // M-1: gzip CSV, counts null; an older partial run, the month-end run, and on day 3 the
     // regenerated (restated) run.
@@ -151,24 +160,16 @@ pub fn write(out: &Path, s: &ExportScenario) -> std::io::Result<Vec<ExpectedMont
         ("run-mtd-27", 26, at(last, 27, 2)),
         ("run-month-end", 31, at(this, 1, 4)),
     ] {
-        let rows = rows_through(&feb, through);
+        let parts = vec![(0, rows_through(&feb, through))];
+        let run = RunSpec::actual(last, id, submitted, Form::Gzip);
         write_run(
             out,
             s,
             &feb,
             &RunSpec {
-                export: ACTUAL_EXPORT,
-                kind: "ActualCost",
-                folder: actual(last, id),
-                run_id: id.into(),
-                submitted,
-                month: last,
-                form: Form::Gzip,
-                parts: vec![(0, rows)],
-                missing: vec![],
+                parts,
                 null_counts: true,
-                manifest_name: "manifest.json",
-                metric: SimMetric::Actual,
+                ..run
             },
         )?;
     }
@@ -176,102 +177,86 @@ pub fn write(out: &Path, s: &ExportScenario) -> std::io::Result<Vec<ExpectedMont
     if s.day >= 3 {
         let restated = spec(s, last, 1);
         let third = restated.rows / 3;
+        let submitted = format!("{}.5Z", at(this, 4, 5));
+        let run = RunSpec::actual(last, "run-regenerated", submitted, Form::Gzip);
+        let parts = vec![(0, third), (third, restated.rows)];
         write_run(
             out,
             s,
             &restated,
             &RunSpec {
-                export: ACTUAL_EXPORT,
-                kind: "ActualCost",
-                folder: actual(last, "run-regenerated"),
-                run_id: "run-regenerated".into(),
-                submitted: format!("{}.5Z", at(this, 4, 5)),
-                month: last,
-                form: Form::Gzip,
-                parts: vec![(0, third), (third, restated.rows)],
-                missing: vec![],
+                parts,
                 null_counts: true,
-                manifest_name: "manifest.json",
-                metric: SimMetric::Actual,
+                ..run
             },
         )?;
         feb_final = expect(&restated, "run-regenerated", restated.rows, true);
     }
     expected.push(feb_final);
-    // M: month-to-date CSV runs.
+    // M: month-to-date CSV runs; day 2's second part lands a day late.
     let mar = spec(s, this, 0);
     let day1 = rows_through(&mar, 1);
+    let run = RunSpec::actual(
+        this,
+        "run-mtd-02",
+        format!("{}Z", at(this, 2, 2)),
+        Form::Csv,
+    );
     write_run(
         out,
         s,
         &mar,
         &RunSpec {
-            export: ACTUAL_EXPORT,
-            kind: "ActualCost",
-            folder: actual(this, "run-mtd-02"),
-            run_id: "run-mtd-02".into(),
-            submitted: format!("{}Z", at(this, 2, 2)),
-            month: this,
-            form: Form::Csv,
             parts: vec![(0, day1)],
-            missing: vec![],
-            null_counts: false,
-            manifest_name: "manifest.json",
-            metric: SimMetric::Actual,
+            ..run
         },
     )?;
     let mut mar_final = expect(&mar, "run-mtd-02", day1, true);
     if s.day >= 2 {
         let day2 = rows_through(&mar, 2);
+        let run = RunSpec::actual(
+            this,
+            "run-mtd-03",
+            format!("{}Z", at(this, 3, 2)),
+            Form::Csv,
+        );
+        let missing = if s.day == 2 { vec![1] } else { vec![] };
+        let parts = vec![(0, day1), (day1, day2)];
         write_run(
             out,
             s,
             &mar,
             &RunSpec {
-                export: ACTUAL_EXPORT,
-                kind: "ActualCost",
-                folder: actual(this, "run-mtd-03"),
-                run_id: "run-mtd-03".into(),
-                submitted: format!("{}Z", at(this, 3, 2)),
-                month: this,
-                form: Form::Csv,
-                parts: vec![(0, day1), (day1, day2)],
-                missing: if s.day == 2 { vec![1] } else { vec![] },
-                null_counts: false,
-                manifest_name: "manifest.json",
-                metric: SimMetric::Actual,
+                parts,
+                missing,
+                ..run
             },
         )?;
         mar_final = expect(&mar, "run-mtd-03", day2, s.day >= 3);
     }
     expected.push(mar_final);
     // Beside them: amortized cost (FinOps hubs layout, `_manifest.json`) and FOCUS.
-    let amortized = spec(s, this, 0);
-    write_run(
-        out,
-        s,
-        &amortized,
-        &RunSpec {
-            export: "daily-amortized",
-            kind: "AmortizedCost",
-            folder: format!(
-                "exports/{}/daily-amortized/{:04}{:02}020300/6f1d2c3b",
-                range(this),
-                this.0,
-                this.1
-            ),
-            run_id: "run-amortized-02".into(),
-            submitted: format!("{}Z", at(this, 2, 3)),
-            month: this,
-            form: Form::Csv,
-            parts: vec![(0, day1)],
-            missing: vec![],
-            null_counts: false,
-            manifest_name: "_manifest.json",
-            metric: SimMetric::Amortized,
-        },
-    )?;
-    write_focus(out, s, this, &range(this))?;
+    let amortized = RunSpec {
+        export: "daily-amortized",
+        kind: "AmortizedCost",
+        folder: format!(
+            "exports/{}/daily-amortized/{:04}{:02}020300/6f1d2c3b",
+            month_range(this),
+            this.0,
+            this.1
+        ),
+        parts: vec![(0, day1)],
+        manifest_name: "_manifest.json",
+        metric: SimMetric::Amortized,
+        ..RunSpec::actual(
+            this,
+            "run-amortized-02",
+            format!("{}Z", at(this, 2, 3)),
+            Form::Csv,
+        )
+    };
+    write_run(out, s, &mar, &amortized)?;
+    write_focus(out, s, this, &month_range(this))?;
     expected.sort_by(|a, b| a.month.cmp(&b.month));
     Ok(expected)
 }
