@@ -94,20 +94,30 @@ duck=("$py" "$tmp/duck.py")
 cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 
 if ((memory)); then
-  # A month of 10 x ROWS: each run's parts listed ten times (blob names are found by the listing,
-  # so a part may be named more than once), and the plain report's file linked ten times.
+  # A month of 10 x ROWS: each run's parts linked under ten names and all listed in its
+  # manifest (a manifest may not list one blob twice), and the plain report linked ten times.
   big="$tmp/big"
-  cp -r "$root" "$big"
+  cp -rl "$root" "$big"
   "$py" - "$big" <<'PY'
-import json, pathlib, sys
-for m in pathlib.Path(sys.argv[1]).rglob("manifest.json"):
+import json, os, pathlib, sys
+root = pathlib.Path(sys.argv[1])
+for m in root.rglob("manifest.json"):
     doc = json.loads(m.read_text())
-    # The same blob ten times: its stated rows are per listing, so they are left unknown.
-    doc["blobs"] = [dict(b, dataRowCount=None) for b in doc["blobs"]] * 10
-    doc["blobCount"] = len(doc["blobs"])
-    for k in ("dataRowCount", "byteCount"):
-        if doc.get(k) is not None:
-            doc[k] *= 10
+    blobs = []
+    for k in range(10):
+        for b in doc["blobs"]:
+            name = b["blobName"]
+            copy = name.replace("part_", f"copy{k}_part_") if k else name
+            src = root / name  # the root is the container: blob names are paths under it
+            if k and src.exists():
+                os.link(src, root / copy)
+            blobs.append(dict(b, blobName=copy))
+    doc["blobs"] = blobs
+    doc["blobCount"] = len(blobs)
+    for key in ("dataRowCount", "byteCount"):
+        if doc.get(key) is not None:
+            doc[key] *= 10
+    m.unlink()  # a hard link to the cached container's manifest: replace it, never write into it
     m.write_text(json.dumps(doc))
 PY
   mkdir -p "$tmp/plain10"

@@ -442,6 +442,15 @@ async fn the_amortized_metric_takes_the_amortized_export_and_flags_are_checked()
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains(flag), "{}", stderr(&o));
     }
+    // An empty root (or one with no usage exports): loud, not an empty success.
+    let (empty, lake) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let o = sync(path(empty.path()), path(lake.path()), &[]).await;
+    assert_eq!(o.status.code(), Some(6), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("no ActualCost export run was found under the root"),
+        "{}",
+        stdout(&o)
+    );
     let o = archive(&["--source", "exports", "--dest", "/tmp/x"], None).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--exports-root"), "{}", stderr(&o));

@@ -13,11 +13,19 @@ use super::manifest::Run;
 
 /// The objects under the root: path relative to the root → size in bytes.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Listing(BTreeMap<String, u64>);
+pub(crate) struct Listing(BTreeMap<String, u64>, BTreeMap<String, String>);
 
 impl FromIterator<(String, u64)> for Listing {
     fn from_iter<I: IntoIterator<Item = (String, u64)>>(iter: I) -> Self {
-        Listing(iter.into_iter().collect())
+        Listing(iter.into_iter().collect(), BTreeMap::new())
+    }
+}
+
+impl Listing {
+    /// Records the `ETag` the store listed for `path`: each part is read on condition that it
+    /// is still that object.
+    pub(crate) fn set_etag(&mut self, path: String, etag: String) {
+        self.1.insert(path, etag);
     }
 }
 
@@ -30,6 +38,8 @@ pub(crate) struct LocatedPart {
     pub bytes: u64,
     /// Its rows as the manifest gives them; `None`: unknown.
     pub rows: Option<u64>,
+    /// Its `ETag` as listed, when the store gives one.
+    pub etag: Option<String>,
 }
 
 /// The names a run's manifest has.
@@ -71,11 +81,15 @@ impl Listing {
                 run.parts.len()
             ));
         }
-        let mut out = Vec::with_capacity(run.parts.len());
+        let mut out: Vec<LocatedPart> = Vec::with_capacity(run.parts.len());
         for part in &run.parts {
             let Some((path, size)) = self.locate(&part.name) else {
                 return Err(format!("blob {} is missing", part.name));
             };
+            if out.iter().any(|p| p.path == path) {
+                // Read twice, its rows would be archived twice.
+                return Err(format!("the manifest lists blob {} twice", part.name));
+            }
             if let Some(want) = part.bytes
                 && want != size
             {
@@ -88,6 +102,7 @@ impl Listing {
                 path: path.to_string(),
                 bytes: size,
                 rows: part.rows,
+                etag: self.1.get(path).cloned(),
             });
         }
         Ok(out)
@@ -184,6 +199,13 @@ mod tests {
             .complete(&run(&[("x/p1.csv", Some(10)), ("x/p3.csv", Some(5))], None))
             .unwrap_err();
         assert_eq!(missing, "blob x/p3.csv is missing");
+        let twice = l
+            .complete(&run(
+                &[("x/p1.csv", Some(10)), ("x/p1.csv", Some(10))],
+                None,
+            ))
+            .unwrap_err();
+        assert_eq!(twice, "the manifest lists blob x/p1.csv twice");
         let count = l
             .complete(&run(&[("x/p1.csv", Some(10))], Some(2)))
             .unwrap_err();

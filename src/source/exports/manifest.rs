@@ -20,6 +20,7 @@ struct Document {
     export_config: ExportConfig,
     #[serde(default)]
     delivery_config: Option<DeliveryConfig>,
+    #[serde(default)]
     run_info: RunInfo,
     #[serde(default)]
     blobs: Vec<BlobEntry>,
@@ -29,6 +30,7 @@ struct Document {
 #[serde(rename_all = "camelCase")]
 struct ExportConfig {
     export_name: String,
+    #[serde(default)]
     resource_id: String,
     #[serde(rename = "type")]
     kind: String,
@@ -43,13 +45,15 @@ struct DeliveryConfig {
     compression_mode: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Every field is checked only for a usage dataset: another dataset's run is skipped whatever
+/// its run information says.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 struct RunInfo {
-    submitted_time: String,
-    run_id: String,
-    start_date: String,
-    end_date: String,
+    submitted_time: Option<String>,
+    run_id: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,24 +139,39 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Run, String> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let doc: Document =
         serde_json::from_slice(text).map_err(|e| format!("not an export manifest: {e}"))?;
-    let submitted = parse_time(&doc.run_info.submitted_time).ok_or_else(|| {
-        format!(
-            "runInfo.submittedTime {:?} is not a date-time",
-            doc.run_info.submitted_time
-        )
-    })?;
-    let start = parse_time(&doc.run_info.start_date).ok_or_else(|| {
-        format!(
-            "runInfo.startDate {:?} is not a date-time",
-            doc.run_info.start_date
-        )
-    })?;
-    let end = parse_time(&doc.run_info.end_date).ok_or_else(|| {
-        format!(
-            "runInfo.endDate {:?} is not a date-time",
-            doc.run_info.end_date
-        )
-    })?;
+    let dataset = dataset(&doc.export_config.kind);
+    let info = &doc.run_info;
+    if let Dataset::Other(_) = dataset {
+        // Skipped by type: nothing else of it matters.
+        return Ok(Run {
+            export_name: doc.export_config.export_name,
+            dataset,
+            scope: scope(&doc.export_config.resource_id),
+            month: Err("not a usage dataset".into()),
+            submitted: DateTime::<Utc>::MIN_UTC,
+            run_id: info.run_id.clone().unwrap_or_default(),
+            format: None,
+            parts: Vec::new(),
+            rows: None,
+            blob_count: None,
+        });
+    }
+    let time = |field: &str, value: &Option<String>| match value.as_deref() {
+        Some(text) => {
+            parse_time(text).ok_or_else(|| format!("runInfo.{field} {text:?} is not a date-time"))
+        }
+        None => Err(format!("runInfo.{field} is missing")),
+    };
+    let submitted = time("submittedTime", &info.submitted_time)?;
+    let start = time("startDate", &info.start_date)?;
+    let end = time("endDate", &info.end_date)?;
+    let run_id = match info.run_id.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() => id.to_string(),
+        _ => return Err("runInfo.runId is missing".into()),
+    };
+    if doc.blobs.is_empty() {
+        return Err("the manifest lists no blobs".into());
+    }
     let (s, e) = (start.date_naive(), end.date_naive());
     let month = if e < s {
         Err(format!("its endDate {e} is before its startDate {s}"))
@@ -168,11 +187,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Run, String> {
     )?;
     Ok(Run {
         export_name: doc.export_config.export_name,
-        dataset: dataset(&doc.export_config.kind),
+        dataset,
         scope: scope(&doc.export_config.resource_id),
         month,
         submitted,
-        run_id: doc.run_info.run_id,
+        run_id,
         format,
         parts: doc
             .blobs

@@ -169,3 +169,17 @@ fn parts_are_told_by_their_first_bytes() {
     assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), PartFormat::CsvGzip);
     assert_eq!(sniff(b"\xEF\xBB\xBFDate,Cost"), PartFormat::Csv);
 }
+
+#[test]
+fn another_dataset_is_read_whatever_its_run_information_and_a_run_without_blobs_is_not() {
+    let focus = r#"{"exportConfig":{"exportName":"prices","type":"PriceSheet"},
+        "deliveryConfig":{"fileFormat":"Json"},"runInfo":{"startDate":null},"blobs":[]}"#;
+    let run = parse(focus.as_bytes()).unwrap();
+    assert_eq!(run.dataset, Dataset::Other("PriceSheet".into()));
+    let empty = r#"{"exportConfig":{"exportName":"d","resourceId":"/providers/Microsoft.Billing/billingAccounts/1","type":"ActualCost"},
+        "runInfo":{"submittedTime":"2025-03-02T00:00:00Z","runId":"r","startDate":"2025-03-01","endDate":"2025-03-01"}}"#;
+    assert_eq!(
+        parse(empty.as_bytes()).unwrap_err(),
+        "the manifest lists no blobs"
+    );
+}

@@ -25,6 +25,9 @@ const PARTS_AHEAD: usize = 2;
 /// Chunks of a remote part buffered ahead of its reader.
 const CHUNKS_AHEAD: usize = 8;
 
+/// Why a part is not read: it is no longer the object listed.
+const CHANGED: &str = "the blob changed after the root was listed (a run is being written over it); the month is left as it is and the next sync reads the run anew";
+
 /// Rows per typed page.
 const TABLE_PAGE_ROWS: usize = 4096;
 
@@ -102,26 +105,40 @@ impl PartReader {
                 } else {
                     Compression::None
                 };
-                let bytes = self.bytes(&rel).await?;
+                let bytes = self.bytes(&part).await?;
                 Box::pin(csv_frame::pages(bytes, compression, part.blob, 1))
             }
-            PartFormat::Parquet => {
-                self.table_pages(&rel, part.located.bytes, part.blob)
-                    .await?
-            }
+            PartFormat::Parquet => self.table_pages(&part).await?,
         })
     }
 
-    /// A part's bytes, read ahead of the framer through a bounded channel.
-    async fn bytes(&self, rel: &str) -> Result<ByteStream, SourceError> {
+    /// A part's bytes, read ahead of the framer through a bounded channel: only if it is still
+    /// the object listed (its `ETag`; a local file is checked just before it is read).
+    async fn bytes(&self, part: &PartToRead) -> Result<ByteStream, SourceError> {
+        let rel = part.located.path.as_str();
+        let if_match = part.located.etag.clone();
         if let Some(dir) = &self.local_root {
+            if if_match.is_some() {
+                let now = self
+                    .store
+                    .head(&self.path(rel))
+                    .await
+                    .map_err(|e| self.store_error(rel, &e))?;
+                if now.e_tag != if_match || now.size != part.located.bytes {
+                    return Err(self.changed(part));
+                }
+            }
             return Ok(crate::source::replay::file_bytes(dir.join(rel)));
         }
-        let got = self
-            .store
-            .get(&self.path(rel))
-            .await
-            .map_err(|e| self.store_error(rel, &e))?;
+        let options = object_store::GetOptions {
+            if_match,
+            ..Default::default()
+        };
+        let got = match self.store.get_opts(&self.path(rel), options).await {
+            Ok(got) => got,
+            Err(object_store::Error::Precondition { .. }) => return Err(self.changed(part)),
+            Err(e) => return Err(self.store_error(rel, &e)),
+        };
         let reader = self.clone();
         let rel = rel.to_string();
         let stream = got
@@ -130,15 +147,32 @@ impl PartReader {
         Ok(ahead(Box::pin(stream)))
     }
 
-    /// A Parquet part's row groups as typed pages of [`TABLE_PAGE_ROWS`] rows.
-    async fn table_pages(
-        &self,
-        rel: &str,
-        size: u64,
-        blob: String,
-    ) -> Result<PageStream, SourceError> {
-        let reader = StoreReader::new(self.store.clone(), self.path(rel), size);
+    /// A part replaced since the root was listed: the month is not read from a mix of runs.
+    fn changed(&self, part: &PartToRead) -> SourceError {
+        SourceError::Replay {
+            path: part.blob.clone(),
+            source: CHANGED.into(),
+        }
+    }
+
+    /// A Parquet part's row groups as typed pages of [`TABLE_PAGE_ROWS`] rows, every range read
+    /// on condition that the part is still the object listed.
+    async fn table_pages(&self, part: &PartToRead) -> Result<PageStream, SourceError> {
+        let (rel, size, blob) = (&part.located.path, part.located.bytes, part.blob.clone());
+        let reader = StoreReader::new(self.store.clone(), self.path(rel), size)
+            .if_match(part.located.etag.clone());
         let unreadable = |blob: &str, e: ParquetError| match e {
+            ParquetError::External(inner)
+                if matches!(
+                    inner.downcast_ref::<object_store::Error>(),
+                    Some(object_store::Error::Precondition { .. })
+                ) =>
+            {
+                SourceError::Replay {
+                    path: blob.to_string(),
+                    source: CHANGED.into(),
+                }
+            }
             ParquetError::External(inner) => SourceError::Root {
                 object: blob.to_string(),
                 source: crate::text::RedactedError::of(inner.as_ref()),
@@ -185,4 +219,70 @@ fn ahead(mut bytes: ByteStream) -> ByteStream {
     Box::pin(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::TryStreamExt;
+
+    use super::*;
+    use crate::location::Dest;
+    use crate::source::exports::root::Root;
+
+    /// A part rewritten after the root was listed (same size, new content) is not read: the
+    /// month would otherwise mix two runs.
+    #[tokio::test]
+    async fn a_part_replaced_after_the_listing_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let part = dir.path().join("part_0_0001.csv");
+        std::fs::write(&part, "Date,Cost\n2025-03-01,1\n").unwrap();
+        let root = Root::open(&Dest::Local(dir.path().to_path_buf())).unwrap();
+        let listing = root.list().await.unwrap();
+        let run = super::super::manifest::Run {
+            export_name: "d".into(),
+            dataset: super::super::manifest::Dataset::Usage(
+                crate::source::cost_details::Metric::Actual,
+            ),
+            scope: super::super::manifest::Scope::Enrollment("1".into()),
+            month: Ok((2025, 3)),
+            submitted: chrono::Utc::now(),
+            run_id: "r".into(),
+            format: Some(PartFormat::Csv),
+            parts: vec![super::super::manifest::Part {
+                name: "part_0_0001.csv".into(),
+                bytes: Some(23),
+                rows: None,
+            }],
+            rows: None,
+            blob_count: None,
+        };
+        let located = listing.complete(&run).unwrap();
+        assert!(located[0].etag.is_some(), "the local store lists an ETag");
+        let opened = root.opened();
+        let reader = PartReader {
+            store: opened.store.clone(),
+            prefix: opened.prefix.clone(),
+            local_root: opened.local_root.clone(),
+            shown: opened.url.to_string(),
+        };
+        let to_read = || {
+            vec![PartToRead {
+                located: located[0].clone(),
+                blob: "part_0_0001.csv".into(),
+                format: Some(PartFormat::Csv),
+            }]
+        };
+        let pages: Vec<RawPage> = reader.pages(to_read()).try_collect().await.unwrap();
+        assert_eq!(pages.len(), 1);
+        // The same size, another run's content, written a moment later.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&part, "Date,Cost\n2025-03-01,9\n").unwrap();
+        let err = reader
+            .pages(to_read())
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        let text = crate::text::error_chain(&err);
+        assert!(text.contains("changed after the root was listed"), "{text}");
+    }
 }

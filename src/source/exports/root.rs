@@ -56,7 +56,8 @@ impl Root {
             .try_collect()
             .await
             .map_err(|e| self.error("", &e))?;
-        Ok(objects
+        let mut etags = Vec::new();
+        let mut listing: Listing = objects
             .into_iter()
             .filter_map(|m| {
                 let rel: Vec<String> = m
@@ -64,9 +65,17 @@ impl Root {
                     .prefix_match(&self.0.prefix)?
                     .map(|p| p.as_ref().to_string())
                     .collect();
-                Some((rel.join("/"), m.size))
+                let rel = rel.join("/");
+                if let Some(etag) = m.e_tag {
+                    etags.push((rel.clone(), etag));
+                }
+                Some((rel, m.size))
             })
-            .collect())
+            .collect();
+        for (path, etag) in etags {
+            listing.set_etag(path, etag);
+        }
+        Ok(listing)
     }
 
     /// One object's bytes (a manifest: small).
@@ -81,16 +90,16 @@ impl Root {
     }
 
     /// Every manifest of `listing`, read and parsed: the runs, and the manifests that could not
-    /// be read or parsed, each with why.
-    pub(crate) async fn runs(&self, listing: &Listing) -> (Vec<Found>, Vec<(String, String)>) {
+    /// be parsed, each with why. A manifest the store fails to hand over is an `Err` for the whole
+    /// run (exit 5, retried): choosing among the other runs could pick an older one.
+    pub(crate) async fn runs(
+        &self,
+        listing: &Listing,
+    ) -> Result<(Vec<Found>, Vec<(String, String)>), SourceError> {
         let mut runs = Vec::new();
         let mut unreadable = Vec::new();
         for name in listing.manifests() {
-            let parsed = match self.read(name).await {
-                Ok(bytes) => manifest::parse(&bytes),
-                Err(e) => Err(crate::text::error_chain(&e)),
-            };
-            match parsed {
+            match manifest::parse(&self.read(name).await?) {
                 Ok(run) => runs.push(Found {
                     manifest: name.to_string(),
                     run,
@@ -98,7 +107,7 @@ impl Root {
                 Err(why) => unreadable.push((name.to_string(), why)),
             }
         }
-        (runs, unreadable)
+        Ok((runs, unreadable))
     }
 }
 
@@ -123,7 +132,7 @@ mod tests {
         let root = Root::open(&Dest::Local(dir.path().to_path_buf())).unwrap();
         assert_eq!(root.url().scheme(), "file");
         let listing = root.list().await.unwrap();
-        let (runs, unreadable) = root.runs(&listing).await;
+        let (runs, unreadable) = root.runs(&listing).await.unwrap();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].manifest, "daily/20250301-20250331/r1/manifest.json");
         assert_eq!(runs[0].run.run_id, "r1");

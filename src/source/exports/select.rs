@@ -108,6 +108,10 @@ enum Place {
     Refused(String),
 }
 
+/// Where `run` goes. What was not asked for (another export name, month or enrollment) is left
+/// out before anything is refused, so a run that cannot be archived fails only the syncs it
+/// concerns: a narrower scope only those of its own enrollment (or of every enrollment when
+/// none is named), a run spanning months only the syncs that ask for no particular month.
 fn place(run: &Run, want: &Want<'_>) -> Place {
     match &run.dataset {
         Dataset::Usage(m) if *m == want.metric => {}
@@ -126,8 +130,24 @@ fn place(run: &Run, want: &Want<'_>) -> Place {
             ));
         }
     }
+    if want.export_name.is_some_and(|n| n != run.export_name) {
+        return Place::NotAsked;
+    }
+    if !want.months.is_empty() && !run.month.as_ref().is_ok_and(|m| want.months.contains(m)) {
+        return Place::NotAsked;
+    }
     let enrollment = match &run.scope {
+        Scope::Enrollment(n) if want.enrollment.is_some_and(|e| e != n) => return Place::NotAsked,
         Scope::Enrollment(n) => n,
+        Scope::Narrower(scope)
+            if want.enrollment.is_some_and(|e| {
+                !scope
+                    .to_ascii_lowercase()
+                    .contains(&format!("/billingaccounts/{e}/"))
+            }) =>
+        {
+            return Place::NotAsked;
+        }
         Scope::Narrower(scope) => {
             return Place::Refused(format!(
                 "export {} is scoped to {scope}, which holds only part of an enrollment's month; export the whole billing account (/providers/Microsoft.Billing/billingAccounts/<enrollment>) instead",
@@ -135,24 +155,13 @@ fn place(run: &Run, want: &Want<'_>) -> Place {
             ));
         }
     };
-    if want.enrollment.is_some_and(|e| e != enrollment) {
-        return Place::NotAsked;
+    match &run.month {
+        Ok(m) => Place::Month(enrollment.clone(), *m),
+        Err(span) => Place::Refused(format!(
+            "run {} of export {}: {span}; a month is archived from runs of that month only",
+            run.run_id, run.export_name
+        )),
     }
-    let month = match &run.month {
-        Ok(m) => *m,
-        Err(span) => {
-            return Place::Refused(format!(
-                "run {} of export {}: {span}; a month is archived from runs of that month only",
-                run.run_id, run.export_name
-            ));
-        }
-    };
-    if (!want.months.is_empty() && !want.months.contains(&month))
-        || want.export_name.is_some_and(|n| n != run.export_name)
-    {
-        return Place::NotAsked;
-    }
-    Place::Month(enrollment.clone(), month)
 }
 
 /// Picks the run each month is archived from, in (enrollment, month) order.

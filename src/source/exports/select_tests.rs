@@ -316,3 +316,88 @@ fn enrollment_and_month_restrict_the_picks() {
         vec![("1", (2025, 2)), ("1", (2025, 3)), ("2", (2025, 3))]
     );
 }
+
+#[test]
+fn refusals_concern_only_the_syncs_that_ask_for_them() {
+    let narrow = run(
+        "sub",
+        ACTUAL,
+        "/subscriptions/s",
+        (2025, 3),
+        "2025-03-05T00:00:00Z",
+        "s",
+    );
+    let mut spanning = run(
+        "custom",
+        ACTUAL,
+        "ea:1",
+        (2025, 3),
+        "2025-03-05T00:00:00Z",
+        "c",
+    );
+    spanning.run.month = Err("it spans 2025-01-01 to 2025-03-31, more than one month".into());
+    let refused = |w: &Want<'_>| {
+        let (_, notices) = choose(vec![narrow.clone(), spanning.clone()], w);
+        notices
+            .iter()
+            .filter(|n| matches!(n, Notice::Refused { .. }))
+            .count()
+    };
+    assert_eq!(refused(&want()), 2, "a sync of everything is told of both");
+    let march = [(2025, 3)];
+    assert_eq!(
+        refused(&Want {
+            months: &march,
+            ..want()
+        }),
+        1,
+        "the narrow scope covers March; the spanning run is no March run"
+    );
+    let may = [(2025, 5)];
+    assert_eq!(
+        refused(&Want {
+            months: &may,
+            ..want()
+        }),
+        0
+    );
+    assert_eq!(
+        refused(&Want {
+            export_name: Some("daily"),
+            ..want()
+        }),
+        0
+    );
+    assert_eq!(
+        refused(&Want {
+            enrollment: Some("1"),
+            ..want()
+        }),
+        1,
+        "a subscription is no enrollment's"
+    );
+    let dept = run(
+        "dept",
+        ACTUAL,
+        "/providers/Microsoft.Billing/billingAccounts/1/departments/7",
+        (2025, 3),
+        "2025-03-05T00:00:00Z",
+        "d",
+    );
+    let (_, notices) = choose(
+        vec![dept.clone()],
+        &Want {
+            enrollment: Some("1"),
+            ..want()
+        },
+    );
+    assert!(matches!(&notices[..], [Notice::Refused { why, .. }] if why.contains("departments/7")));
+    let (_, notices) = choose(
+        vec![dept],
+        &Want {
+            enrollment: Some("2"),
+            ..want()
+        },
+    );
+    assert!(notices.is_empty());
+}

@@ -77,7 +77,7 @@ impl ExportsSource {
     pub(crate) async fn discover(s: &ExportsSettings) -> Result<Self, SourceError> {
         let root = Root::open(&s.root)?;
         let listing = root.list().await?;
-        let (found, unreadable) = root.runs(&listing).await;
+        let (found, unreadable) = root.runs(&listing).await?;
         let mut problems = Vec::new();
         for (manifest, why) in unreadable {
             warn!(manifest = %manifest, error = %why, "export manifest cannot be read; its run is not archived");
@@ -117,7 +117,7 @@ impl ExportsSource {
                 problems.push(nothing_for(s, Some(month)));
             }
         }
-        if picks.is_empty() && s.months.is_empty() && s.enrollment.is_some() {
+        if picks.is_empty() && s.months.is_empty() {
             problems.push(nothing_for(s, None));
         }
         for p in &problems {
