@@ -375,6 +375,9 @@ async fn write_month(
         source_run: facts
             .get(crate::source::exports::source::footer::RUN_ID)
             .map(String::as_str),
+        source_submitted: facts
+            .get(crate::source::exports::source::footer::SUBMITTED)
+            .map(String::as_str),
     };
     let (stats, pages) = (&totals.stats, totals.pages);
     let (committed, kept) =

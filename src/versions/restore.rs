@@ -152,6 +152,7 @@ async fn restore_held(job: &RestoreJob<'_>, lease: &Lease) -> Result<Restored, R
     let fingerprint = kv.get("fingerprint").cloned().unwrap_or_default();
     let new = NewVersion {
         source_run: None,
+        source_submitted: None,
         rows,
         pulled_at: &pulled_at,
         fingerprint: &fingerprint,

@@ -14,6 +14,8 @@ pub(crate) struct NewVersion<'a> {
     pub fingerprint: &'a str,
     /// The source's run it comes from, when the source has runs (an export's run id).
     pub source_run: Option<&'a str>,
+    /// When that run was submitted (RFC 3339, UTC).
+    pub source_submitted: Option<&'a str>,
 }
 
 /// What to do with the new version.
@@ -27,6 +29,9 @@ pub(crate) enum Decision {
     /// the new object replaces it (its footer names the newer run, so the next sync does not
     /// read that run again) and no history version is kept, since no row changed.
     Restamp,
+    /// Write nothing: the current object comes from a run of the source submitted after this
+    /// version's (an older export run is never applied, whatever was read before).
+    Older,
     /// Keep the current object: the new one is much smaller (`--allow-shrink` overrides).
     Refuse {
         /// Rows of the current object.
@@ -65,6 +70,11 @@ pub(crate) fn decide(
     let Some(current) = current else {
         return Decision::Commit;
     };
+    if let (Some(theirs), Some(ours)) = (&current.source_submitted, new.source_submitted)
+        && later(theirs, ours)
+    {
+        return Decision::Older;
+    }
     if current.fingerprint.as_deref() == Some(new.fingerprint) {
         return match new.source_run {
             Some(run) if current.source_run.as_deref() != Some(run) => Decision::Restamp,
@@ -118,6 +128,7 @@ mod tests {
             pulled_at: "2026-12-01T02:00:00Z",
             fingerprint: "fp-new",
             source_run: None,
+            source_submitted: None,
         }
     }
 

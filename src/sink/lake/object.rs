@@ -50,6 +50,9 @@ pub(crate) struct ObjectFacts {
     /// The source's run its rows come from (an export's run id).
     #[serde(skip)]
     pub source_run: Option<String>,
+    /// When that run was submitted.
+    #[serde(skip)]
+    pub source_submitted: Option<String>,
 }
 
 impl ObjectFacts {
@@ -69,6 +72,7 @@ impl ObjectFacts {
             out_of_month_rows: number("out_of_month_rows"),
             etag: text("etag"),
             source_run: text("export_run_id"),
+            source_submitted: text("export_submitted_time"),
         }
     }
 }

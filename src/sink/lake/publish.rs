@@ -144,6 +144,16 @@ async fn decide_and_keep(
     let restamp = match decide(current.as_ref(), new, ctx.allow_shrink) {
         Decision::Commit => false,
         Decision::Restamp => true,
+        Decision::Older => {
+            info!(
+                "the month's current object comes from a run of the source submitted later; this older run is not applied"
+            );
+            let bytes = match footer {
+                Footer::Found { size, .. } => size,
+                _ => 0,
+            };
+            return Ok(Step::Unchanged { bytes });
+        }
         Decision::Unchanged => {
             let bytes = match footer {
                 Footer::Found { size, .. } => size,
