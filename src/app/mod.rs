@@ -44,7 +44,13 @@ async fn run_with_id(
     cancel: Cancel,
 ) -> Result<RunSummary, RunError> {
     let lake = open_lake(&cfg.dest, true)?;
-    let source = Source::new(&cfg.source).await?;
+    // Opening the source can take long (an exports root: a listing and every manifest); a
+    // signal meanwhile ends the run at once (nothing is held yet).
+    let source = tokio::select! {
+        biased;
+        s = cancel.cancelled() => return Err(RunError::Cancelled(s)),
+        source = Source::new(&cfg.source) => source?,
+    };
     let api_label = source.api_label(cfg.api_version);
     // Actual and amortized cost never mix in one lake: checked before anything is written.
     match crate::sink::metric::claim(&lake, cfg.metric.as_str()).await {
