@@ -244,7 +244,7 @@ impl ArchiveConfig {
             .ok_or_else(|| bad("--exports-root", "is required with --source exports"))?;
         let root = check_dest(root).map_err(|e| bad("--exports-root", e.reason))?;
         let dest = check_dest(&a.dest)?;
-        if root == dest {
+        if same_place(&root, &dest) {
             return Err(bad(
                 "--exports-root",
                 "is the same place as --dest; the lake needs a place of its own",
@@ -313,6 +313,27 @@ impl ArchiveArgs {
     }
 }
 
+/// Whether two locations are the same place: local paths as resolved, URLs without their query
+/// string (a SAS token) or a trailing slash.
+fn same_place(a: &Dest, b: &Dest) -> bool {
+    match (a, b) {
+        (Dest::Local(x), Dest::Local(y)) => {
+            let resolve =
+                |p: &std::path::Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+            resolve(x) == resolve(y)
+        }
+        (Dest::Remote(x), Dest::Remote(y)) => {
+            let bare = |u: &Url| {
+                let mut u = u.clone();
+                u.set_query(None);
+                u.as_str().trim_end_matches('/').to_string()
+            };
+            bare(x) == bare(y)
+        }
+        _ => false,
+    }
+}
+
 fn metric_of(m: MetricArg) -> Metric {
     match m {
         MetricArg::Actual => Metric::Actual,
@@ -333,6 +354,22 @@ fn retry_config(a: &ArchiveArgs) -> RetryConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_exports_root_and_the_lake_are_compared_as_places() {
+        let remote = |s: &str| Dest::Remote(Url::parse(s).unwrap());
+        assert!(same_place(
+            &remote("https://a.blob.core.windows.net/c/x?sig=1"),
+            &remote("https://a.blob.core.windows.net/c/x/?sig=2")
+        ));
+        assert!(!same_place(&remote("az://c/x"), &remote("az://c/y")));
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().to_path_buf();
+        assert!(same_place(
+            &Dest::Local(p.clone()),
+            &Dest::Local(p.join("."))
+        ));
+    }
 
     #[test]
     fn base_url_checks() {
