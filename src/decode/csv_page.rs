@@ -149,7 +149,7 @@ fn trim_line_end(line: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{COST, EXTRA_FIELDS, TAGS, USAGE_DATE, index_of};
+    use crate::schema::{COST, TAGS, USAGE_DATE, index_of};
     use arrow_array::Array;
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Date32Type, Decimal128Type};
@@ -159,21 +159,6 @@ mod tests {
     fn decode(header: &str, body: &str) -> DecodedPage {
         let h = CsvHeader::parse(header.as_bytes()).unwrap();
         decode_csv_page(body.as_bytes(), &h, 1, "100", None).unwrap()
-    }
-
-    fn extra(p: &DecodedPage, row: usize) -> Vec<(String, String)> {
-        let m = p.batch.column(EXTRA_FIELDS).as_map();
-        if m.is_null(row) {
-            return vec![];
-        }
-        let e = m.value(row);
-        let (k, v) = (
-            e.column(0).as_string::<i32>(),
-            e.column(1).as_string::<i32>(),
-        );
-        (0..e.len())
-            .map(|i| (k.value(i).into(), v.value(i).into()))
-            .collect()
     }
 
     #[test]
@@ -233,7 +218,7 @@ mod tests {
             "an empty field is NULL"
         );
         assert_eq!(
-            extra(&p, 0),
+            crate::decode::extra_at(&p.batch, 0),
             vec![("NewThing".to_string(), "hello".to_string())]
         );
         assert_eq!(
@@ -266,11 +251,14 @@ mod tests {
             "VM"
         );
         assert_eq!(
-            extra(&p, 1),
+            crate::decode::extra_at(&p.batch, 1),
             vec![("_row".to_string(), "2023-09-02,oops".to_string())]
         );
         assert!(cost.is_null(2));
-        assert_eq!(extra(&p, 2), vec![("Cost".to_string(), "N/A".to_string())]);
+        assert_eq!(
+            crate::decode::extra_at(&p.batch, 2),
+            vec![("Cost".to_string(), "N/A".to_string())]
+        );
         assert_eq!(p.stats.unparsed_values, 2);
         assert_eq!(p.stats.cost_total, Some(15 * E18 / 10));
         assert_eq!(p.row_digests.len(), 3);
@@ -296,7 +284,7 @@ mod tests {
             E18
         );
         assert_eq!(
-            extra(&p, 0),
+            crate::decode::extra_at(&p.batch, 0),
             vec![("CostInBillingCurrency".to_string(), "2".to_string())]
         );
     }

@@ -19,6 +19,26 @@ pub(crate) mod tags;
 #[cfg(test)]
 mod proptests;
 
+/// Row `row`'s `extra_fields` as (key, value) pairs, in order; none for a null map. For the
+/// decoders' tests.
+#[cfg(test)]
+pub(crate) fn extra_at(batch: &arrow_array::RecordBatch, row: usize) -> Vec<(String, String)> {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    let m = batch.column(crate::schema::EXTRA_FIELDS).as_map();
+    if m.is_null(row) {
+        return vec![];
+    }
+    let e = m.value(row);
+    let (k, v) = (
+        e.column(0).as_string::<i32>(),
+        e.column(1).as_string::<i32>(),
+    );
+    (0..e.len())
+        .map(|i| (k.value(i).into(), v.value(i).into()))
+        .collect()
+}
+
 pub(crate) use page::decode_page_sized;
 pub use page::{DecodedPage, decode_page};
 pub(crate) use raw::decode_raw;

@@ -86,23 +86,10 @@ pub(super) fn decode_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{COST, EXTRA_FIELDS, TAGS, USAGE_DATE, index_of};
+    use crate::schema::{COST, TAGS, USAGE_DATE, index_of};
     use arrow_array::Array;
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Date32Type, Decimal128Type, Int64Type};
-
-    fn extra(batch: &RecordBatch, row: usize) -> Vec<(String, String)> {
-        let m = batch.column(EXTRA_FIELDS).as_map();
-        if m.is_null(row) {
-            return vec![];
-        }
-        let e = m.value(row);
-        let k = e.column(0).as_string::<i32>();
-        let v = e.column(1).as_string::<i32>();
-        (0..e.len())
-            .map(|i| (k.value(i).into(), v.value(i).into()))
-            .collect()
-    }
 
     #[test]
     fn decodes_v2_row_with_aliases_and_extras() {
@@ -148,7 +135,7 @@ mod tests {
         assert!(b.column(index_of("resource_rate")).is_null(0));
         assert!(b.column(TAGS).is_valid(0));
         assert_eq!(
-            extra(b, 0),
+            crate::decode::extra_at(b, 0),
             vec![
                 ("resourceRate".to_string(), "N/A".to_string()),
                 ("brandNew".to_string(), r#"{"a":1}"#.to_string())
@@ -193,16 +180,19 @@ mod tests {
         let p = decode_page(body, 3, "1").unwrap();
         assert_eq!(p.batch.num_rows(), 3);
         assert_eq!(
-            extra(&p.batch, 0),
+            crate::decode::extra_at(&p.batch, 0),
             vec![
                 ("Cost".into(), "2".into()),
                 ("tags".into(), "{broken".into())
             ]
         );
         assert!(p.batch.column(TAGS).is_null(0));
-        assert_eq!(extra(&p.batch, 1), vec![("_row".into(), "null".into())]);
         assert_eq!(
-            extra(&p.batch, 2),
+            crate::decode::extra_at(&p.batch, 1),
+            vec![("_row".into(), "null".into())]
+        );
+        assert_eq!(
+            crate::decode::extra_at(&p.batch, 2),
             vec![("_row".into(), r#"[1,"a"]"#.into())]
         );
     }
@@ -221,7 +211,7 @@ mod tests {
             (1, "env", "prod")
         );
         assert_eq!(
-            extra(&p.batch, 0),
+            crate::decode::extra_at(&p.batch, 0),
             vec![("tags".into(), r#"{"env":"dev","env":"prod"}"#.into())]
         );
         assert_eq!(p.stats.unparsed_values, 1);

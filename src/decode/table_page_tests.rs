@@ -1,7 +1,7 @@
 //! Unit tests of typed pages.
 
 use super::*;
-use crate::schema::{COST, EXTRA_FIELDS, TAGS, USAGE_DATE, index_of};
+use crate::schema::{COST, TAGS, USAGE_DATE, index_of};
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{
     BooleanArray, Date32Array, Decimal128Array, DictionaryArray, Float32Array, Float64Array,
@@ -21,21 +21,6 @@ fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
         cols.into_iter().map(|(_, a)| a).collect(),
     )
     .unwrap()
-}
-
-fn extra(p: &DecodedPage, row: usize) -> Vec<(String, String)> {
-    let m = p.batch.column(EXTRA_FIELDS).as_map();
-    if m.is_null(row) {
-        return vec![];
-    }
-    let e = m.value(row);
-    let (k, v) = (
-        e.column(0).as_string::<i32>(),
-        e.column(1).as_string::<i32>(),
-    );
-    (0..e.len())
-        .map(|i| (k.value(i).into(), v.value(i).into()))
-        .collect()
 }
 
 fn days(y: i32, m: u32, d: u32) -> i32 {
@@ -122,7 +107,10 @@ fn typed_columns_become_their_exact_values() {
         .column(index_of("billing_period_start"))
         .as_primitive::<Date32Type>();
     assert_eq!(period.value(0), days(2025, 3, 1));
-    assert_eq!(extra(&p, 1), vec![("NewThing".into(), "b".into())]);
+    assert_eq!(
+        crate::decode::extra_at(&p.batch, 1),
+        vec![("NewThing".into(), "b".into())]
+    );
     assert_eq!(p.stats.unparsed_values, 0);
     assert_eq!(p.row_digests.len(), 3);
     assert_eq!(
