@@ -183,6 +183,27 @@ proptest! {
     }
 
     #[test]
+    fn brace_less_tags_read_as_their_braced_text_does(
+        entries in proptest::collection::vec((any::<String>(), json_value()), 1..5),
+        at in any::<proptest::sample::Index>(),
+        edit in proptest::option::of((any::<bool>(), proptest::sample::select(JSON_BYTES.to_vec()))),
+    ) {
+        // Valid bodies and bodies with one byte inserted or deleted (often invalid): the
+        // brace-less reading must give what the text wrapped in braces gives, map or not.
+        let mut body = entries
+            .iter()
+            .map(|(k, v)| format!("{}: {v}", serde_json::to_string(k).unwrap()))
+            .collect::<Vec<_>>()
+            .join(",");
+        if let Some((delete, c)) = edit {
+            mutate(&mut body, at, delete, c);
+        }
+        prop_assume!(body.trim_ascii().starts_with('"'));
+        let wrapped = format!("{{{}}}", body.trim_ascii());
+        prop_assert_eq!(parse_tags(&body), parse_tags(&wrapped), "{:?}", body);
+    }
+
+    #[test]
     fn scanner_accepts_exactly_what_serde_json_accepts(
         doc in json_doc(),
         at in any::<proptest::sample::Index>(),

@@ -12,7 +12,11 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{
+    Array, ArrayRef, Date32Array, Decimal128Array, Float64Array, LargeStringArray, RecordBatch,
+    StringArray, StringViewArray,
+};
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, TimeUnit};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -50,22 +54,29 @@ pub(crate) fn decode_table_page(
     }
     let columns: Vec<Column<'_>> = batch.columns().iter().map(Column::new).collect();
     decode_rows(batch.num_rows(), enrollment, hints, |sink| {
-        let mut text = String::new();
-        let mut row_text = Vec::new();
+        // The row's text as its digest covers it: per value a NULL/present byte, the value's
+        // text and a 0x1f separator. Each value is written straight into it and decoded from
+        // there, so a value is copied once.
+        let mut row_text = String::new();
         for row in 0..batch.num_rows() {
             row_text.clear();
             for (i, column) in columns.iter().enumerate() {
-                text.clear();
-                let present = column.cell(row, &mut text);
-                // The row's digest: each value's text, with NULL and empty kept apart.
-                row_text.push(u8::from(present));
-                row_text.extend_from_slice(text.as_bytes());
-                row_text.push(0x1f);
-                if present {
-                    sink.field(header.columns[i], &header.names[i], JsonValue::Str(&text));
+                let flag = row_text.len();
+                row_text.push('\u{1}');
+                let start = row_text.len();
+                if column.write(row, &mut row_text) {
+                    sink.field(
+                        header.columns[i],
+                        &header.names[i],
+                        JsonValue::Str(&row_text[start..]),
+                    );
+                } else {
+                    row_text.truncate(flag);
+                    row_text.push('\0');
                 }
+                row_text.push('\u{1f}');
             }
-            sink.digests.push(xxh3_64(&row_text));
+            sink.digests.push(xxh3_64(row_text.as_bytes()));
             sink.end_row();
         }
         Ok(None)
@@ -88,30 +99,86 @@ fn has_text(t: &DataType) -> bool {
     }
 }
 
-/// A column of the page; a dictionary-encoded one with its keys resolved once.
+/// A column of the page, its type resolved once per page: the types exports write most read
+/// directly, the rest through [`cell`]; a dictionary-encoded one with its keys resolved once.
 struct Column<'a> {
-    array: &'a ArrayRef,
-    keys: Option<(&'a ArrayRef, Vec<usize>)>,
+    /// The NULLs of the column itself (of its keys, when it is dictionary-encoded).
+    nulls: Option<&'a NullBuffer>,
+    /// A dictionary's keys, normalized to positions in its values.
+    keys: Option<Vec<usize>>,
+    /// The values (a dictionary's values), by type.
+    values: Values<'a>,
+}
+
+/// A column's values by type.
+enum Values<'a> {
+    Utf8(&'a StringArray),
+    LargeUtf8(&'a LargeStringArray),
+    Utf8View(&'a StringViewArray),
+    Float64(&'a Float64Array),
+    Decimal128(&'a Decimal128Array, i8),
+    Date32(&'a Date32Array),
+    Other(&'a ArrayRef),
+}
+
+impl<'a> Values<'a> {
+    fn new(a: &'a ArrayRef) -> Self {
+        match a.data_type() {
+            DataType::Utf8 => Self::Utf8(a.as_string()),
+            DataType::LargeUtf8 => Self::LargeUtf8(a.as_string()),
+            DataType::Utf8View => Self::Utf8View(a.as_string_view()),
+            DataType::Float64 => Self::Float64(a.as_primitive()),
+            DataType::Decimal128(_, s) => Self::Decimal128(a.as_primitive(), *s),
+            DataType::Date32 => Self::Date32(a.as_primitive()),
+            _ => Self::Other(a),
+        }
+    }
+
+    /// Writes value `i` as text into `out`; `false` when it is NULL.
+    fn write(&self, i: usize, out: &mut String) -> bool {
+        match self {
+            Self::Other(a) => return cell(a, i, out),
+            Self::Utf8(a) if a.is_valid(i) => out.push_str(a.value(i)),
+            Self::LargeUtf8(a) if a.is_valid(i) => out.push_str(a.value(i)),
+            Self::Utf8View(a) if a.is_valid(i) => out.push_str(a.value(i)),
+            Self::Float64(a) if a.is_valid(i) => push(out, a.value(i)),
+            Self::Decimal128(a, s) if a.is_valid(i) => {
+                let _ = arrow_data::decimal::write_decimal(out, a.value(i), *s);
+            }
+            Self::Date32(a) if a.is_valid(i) => day(out, i64::from(a.value(i))),
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl<'a> Column<'a> {
     fn new(array: &'a ArrayRef) -> Self {
-        let keys = match array.data_type() {
+        match array.data_type() {
             DataType::Dictionary(..) => {
                 let d = array.as_any_dictionary();
-                Some((d.values(), d.normalized_keys()))
+                Self {
+                    nulls: array.nulls(),
+                    keys: Some(d.normalized_keys()),
+                    values: Values::new(d.values()),
+                }
             }
-            _ => None,
-        };
-        Self { array, keys }
+            _ => Self {
+                nulls: array.nulls(),
+                keys: None,
+                values: Values::new(array),
+            },
+        }
     }
 
     /// Writes row `row` as text into `out`; `false` when it is NULL.
-    fn cell(&self, row: usize, out: &mut String) -> bool {
+    fn write(&self, row: usize, out: &mut String) -> bool {
+        if self.nulls.is_some_and(|n| n.is_null(row)) {
+            return false;
+        }
         match &self.keys {
-            _ if self.array.is_null(row) => false,
-            Some((values, keys)) => cell(values, keys[row], out),
-            None => cell(self.array, row, out),
+            Some(keys) => self.values.write(keys[row], out),
+            None => self.values.write(row, out),
         }
     }
 }
@@ -146,10 +213,10 @@ fn cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
         // Rust's `Display` of a float is its shortest round-trip text, never in exponent form.
         D::Float32 => push(out, a.as_primitive::<Float32Type>().value(row)),
         D::Float64 => push(out, a.as_primitive::<Float64Type>().value(row)),
-        D::Decimal32(p, s) => decimal::<Decimal32Type>(a, row, *p, *s, out),
-        D::Decimal64(p, s) => decimal::<Decimal64Type>(a, row, *p, *s, out),
-        D::Decimal128(p, s) => decimal::<Decimal128Type>(a, row, *p, *s, out),
-        D::Decimal256(p, s) => decimal::<Decimal256Type>(a, row, *p, *s, out),
+        D::Decimal32(_, s) => decimal::<Decimal32Type>(a, row, *s, out),
+        D::Decimal64(_, s) => decimal::<Decimal64Type>(a, row, *s, out),
+        D::Decimal128(_, s) => decimal::<Decimal128Type>(a, row, *s, out),
+        D::Decimal256(_, s) => decimal::<Decimal256Type>(a, row, *s, out),
         D::Date32 => day(out, i64::from(a.as_primitive::<Date32Type>().value(row))),
         D::Date64 => {
             let ms = a.as_primitive::<Date64Type>().value(row);
@@ -185,8 +252,8 @@ fn push(out: &mut String, v: impl std::fmt::Display) {
     let _ = write!(out, "{v}");
 }
 
-fn decimal<T: DecimalType>(a: &ArrayRef, row: usize, p: u8, s: i8, out: &mut String) {
-    out.push_str(&T::format_decimal(a.as_primitive::<T>().value(row), p, s));
+fn decimal<T: DecimalType>(a: &ArrayRef, row: usize, s: i8, out: &mut String) {
+    let _ = arrow_data::decimal::write_decimal(out, a.as_primitive::<T>().value(row), s);
 }
 
 fn day(out: &mut String, days: i64) {

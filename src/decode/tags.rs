@@ -42,29 +42,31 @@ pub fn parse_tags(text: &str) -> Tags<'_> {
     if !trimmed.starts_with('"') {
         return Tags::Invalid;
     }
-    let wrapped = format!("{{{trimmed}}}");
-    match parse_object(&wrapped) {
-        Some(tags) => dedup_last_wins(tags.into_iter().map(into_owned).collect()),
-        None => Tags::Invalid,
+    // Read as the object it is once wrapped in braces, without the copy that wrapping makes.
+    match read_members(&mut Scanner::new(trimmed), false) {
+        Ok(tags) => dedup_last_wins(tags),
+        Err(_) => Tags::Invalid,
     }
 }
 
-fn into_owned(tag: Tag<'_>) -> Tag<'static> {
-    (
-        Cow::Owned(tag.0.into_owned()),
-        tag.1.map(|v| Cow::Owned(v.into_owned())),
-    )
-}
-
 fn parse_object(text: &str) -> Option<Vec<Tag<'_>>> {
-    read_object(&mut Scanner::new(text)).ok()
+    read_members(&mut Scanner::new(text), true).ok()
 }
 
-fn read_object<'a>(scan: &mut Scanner<'a>) -> Result<Vec<Tag<'a>>, ScanError> {
-    scan.begin_object()?;
+/// An object's members: with its braces (`braced`), or the whole input without them.
+fn read_members<'a>(scan: &mut Scanner<'a>, braced: bool) -> Result<Vec<Tag<'a>>, ScanError> {
+    if braced {
+        scan.begin_object()?;
+    }
     let mut tags = Vec::new();
     let mut first = true;
-    while let Some((key, escaped)) = scan.next_key(&mut first)? {
+    loop {
+        let next = if braced {
+            scan.next_key(&mut first)?
+        } else {
+            scan.next_bare_key(&mut first)?
+        };
+        let Some((key, escaped)) = next else { break };
         let value = match scan.value()? {
             Raw::Null => None,
             Raw::Str { inner, escaped } => Some(cow_text(inner, escaped)),

@@ -157,6 +157,27 @@ impl<'a> Scanner<'a> {
             None => return self.fail("unexpected end of input in an object"),
             Some(_) => return self.fail("expected `,` or `}` in an object"),
         }
+        self.key(likely).map(Some)
+    }
+
+    /// [`next_key`](Self::next_key) for the members of an object written without its braces
+    /// (`"a": 1, "b": 2`, the whole input): `None` at the end of the input.
+    pub(crate) fn next_bare_key(
+        &mut self,
+        first: &mut bool,
+    ) -> Result<Option<(&'a str, bool)>, ScanError> {
+        match self.peek() {
+            None => return Ok(None),
+            _ if *first => *first = false,
+            Some(b',') => self.pos += 1,
+            Some(_) => return self.fail("expected `,` or the end of a brace-less object"),
+        }
+        self.key("").map(|k| Some((k.text, k.escaped)))
+    }
+
+    /// A key and its `:`; `likely` as for [`next_key_like`](Self::next_key_like).
+    #[inline]
+    fn key(&mut self, likely: &str) -> Result<Key<'a>, ScanError> {
         if self.peek() != Some(b'"') {
             return self.fail("expected a string key in an object");
         }
@@ -182,7 +203,7 @@ impl<'a> Scanner<'a> {
             }
         };
         self.expect(b':', "expected `:` after an object key")?;
-        Ok(Some(key))
+        Ok(key)
     }
 
     /// Consumes `[`.
