@@ -118,19 +118,36 @@ fn read_records(
             sink.end_row();
             continue;
         }
-        for (i, value) in record.iter().enumerate() {
-            if value.is_empty() {
-                continue; // NULL: the column stays null at the end of the row
+        // The record checked as UTF-8 once (at once when it is ASCII), not field by field.
+        match csv::StringRecord::from_byte_record(std::mem::take(&mut record)) {
+            Ok(text) => {
+                for (i, value) in text.iter().enumerate() {
+                    field(sink, header, i, value);
+                }
+                record = text.into_byte_record();
             }
-            let text = String::from_utf8_lossy(value);
-            if matches!(text, std::borrow::Cow::Owned(_)) {
-                sink.stats.unparsed_values += 1; // not UTF-8: kept with replacement characters
+            Err(not_utf8) => {
+                record = not_utf8.into_byte_record();
+                for (i, value) in record.iter().enumerate() {
+                    let text = String::from_utf8_lossy(value);
+                    if matches!(text, std::borrow::Cow::Owned(_)) {
+                        sink.stats.unparsed_values += 1; // not UTF-8: kept with replacement characters
+                    }
+                    field(sink, header, i, &text);
+                }
             }
-            sink.field(header.columns[i], &header.names[i], JsonValue::Str(&text));
         }
         sink.end_row();
     }
     Ok(())
+}
+
+/// Field `i` of a record that fits the header; an empty one is NULL (its column stays null
+/// at the end of the row).
+fn field(sink: &mut RowSink<'_>, header: &CsvHeader, i: usize, value: &str) {
+    if !value.is_empty() {
+        sink.field(header.columns[i], &header.names[i], JsonValue::Str(value));
+    }
 }
 
 /// A record's text without the line ends around it (the reader's positions fall on either side
@@ -262,6 +279,29 @@ mod tests {
         assert_eq!(p.stats.unparsed_values, 2);
         assert_eq!(p.stats.cost_total, Some(15 * E18 / 10));
         assert_eq!(p.row_digests.len(), 3);
+    }
+
+    #[test]
+    fn a_field_that_is_not_utf8_is_kept_with_replacement_characters_and_counted() {
+        let header = CsvHeader::parse(b"Date,Product,ResourceGroup").unwrap();
+        // Row 1: a valid non-ASCII field beside a byte that is no UTF-8. Row 2: one character
+        // split over two fields (valid only if the fields were joined). Row 3: all valid.
+        let body = b"2024-01-01,Caf\xc3\xa9,rg\xff\n2024-01-02,x\xc3,\xa9y\n2024-01-03,\xc3\xa9,\xe2\x82\xac\n";
+        let p = decode_csv_page(body, &header, 1, "100", None).unwrap();
+        let text = |col: &str, row: usize| {
+            p.batch
+                .column(index_of(col))
+                .as_string::<i32>()
+                .value(row)
+                .to_string()
+        };
+        assert_eq!(text("product", 0), "Caf\u{e9}");
+        assert_eq!(text("resource_group", 0), "rg\u{fffd}");
+        assert_eq!(text("product", 1), "x\u{fffd}");
+        assert_eq!(text("resource_group", 1), "\u{fffd}y");
+        assert_eq!(text("product", 2), "\u{e9}");
+        assert_eq!(text("resource_group", 2), "\u{20ac}");
+        assert_eq!(p.stats.unparsed_values, 3);
     }
 
     #[test]
