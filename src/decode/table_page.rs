@@ -100,7 +100,7 @@ fn has_text(t: &DataType) -> bool {
 }
 
 /// A column of the page, its type resolved once per page: the types exports write most read
-/// directly, the rest through [`cell`]; a dictionary-encoded one with its keys resolved once.
+/// directly, the rest through [`other_cell`]; a dictionary-encoded one with its keys resolved once.
 struct Column<'a> {
     /// The NULLs of the column itself (of its keys, when it is dictionary-encoded).
     nulls: Option<&'a NullBuffer>,
@@ -137,7 +137,7 @@ impl<'a> Values<'a> {
     /// Writes value `i` as text into `out`; `false` when it is NULL.
     fn write(&self, i: usize, out: &mut String) -> bool {
         match self {
-            Self::Other(a) => return cell(a, i, out),
+            Self::Other(a) => return other_cell(a, i, out),
             Self::Utf8(a) if a.is_valid(i) => out.push_str(a.value(i)),
             Self::LargeUtf8(a) if a.is_valid(i) => out.push_str(a.value(i)),
             Self::Utf8View(a) if a.is_valid(i) => out.push_str(a.value(i)),
@@ -183,8 +183,9 @@ impl<'a> Column<'a> {
     }
 }
 
-/// Writes row `row` of `a` as text into `out`; `false` when it is NULL.
-fn cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
+/// Writes row `row` of `a`, a column of a type [`Values`] does not read directly, as text into
+/// `out`; `false` when it is NULL.
+fn other_cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
     if a.is_null(row) {
         return false;
     }
@@ -196,9 +197,6 @@ fn cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
         } else {
             "false"
         }),
-        D::Utf8 => out.push_str(a.as_string::<i32>().value(row)),
-        D::LargeUtf8 => out.push_str(a.as_string::<i64>().value(row)),
-        D::Utf8View => out.push_str(a.as_string_view().value(row)),
         D::Binary => out.push_str(&String::from_utf8_lossy(a.as_binary::<i32>().value(row))),
         D::LargeBinary => out.push_str(&String::from_utf8_lossy(a.as_binary::<i64>().value(row))),
         D::BinaryView => out.push_str(&String::from_utf8_lossy(a.as_binary_view().value(row))),
@@ -210,14 +208,12 @@ fn cell(a: &ArrayRef, row: usize, out: &mut String) -> bool {
         D::UInt16 => push(out, a.as_primitive::<UInt16Type>().value(row)),
         D::UInt32 => push(out, a.as_primitive::<UInt32Type>().value(row)),
         D::UInt64 => push(out, a.as_primitive::<UInt64Type>().value(row)),
-        // Rust's `Display` of a float is its shortest round-trip text, never in exponent form.
+        // Rust's `Display` of a float is its shortest round-trip text, never in exponent form
+        // (a Float64 as well, in `Values::write`).
         D::Float32 => push(out, a.as_primitive::<Float32Type>().value(row)),
-        D::Float64 => push(out, a.as_primitive::<Float64Type>().value(row)),
         D::Decimal32(_, s) => decimal::<Decimal32Type>(a, row, *s, out),
         D::Decimal64(_, s) => decimal::<Decimal64Type>(a, row, *s, out),
-        D::Decimal128(_, s) => decimal::<Decimal128Type>(a, row, *s, out),
         D::Decimal256(_, s) => decimal::<Decimal256Type>(a, row, *s, out),
-        D::Date32 => day(out, i64::from(a.as_primitive::<Date32Type>().value(row))),
         D::Date64 => {
             let ms = a.as_primitive::<Date64Type>().value(row);
             time(

@@ -196,3 +196,45 @@ fn times_are_written_in_iso_8601_with_their_fraction_and_zone() {
     assert_eq!(text("resource_name", 0), "2025-03-01");
     assert_eq!(text("resource_name", 1), "1969-12-31");
 }
+
+/// A row's digest is the hash of its values' texts laid out as before this decoder read typed
+/// columns directly (per value: 0x01 and its text, or 0x00 for NULL; then 0x1f), so a month
+/// archived from Parquet parts keeps its fingerprint; and every kind of text column, plain or
+/// dictionary-encoded, reads to the same values and digests.
+#[test]
+fn digests_are_the_hash_of_each_values_text_for_every_kind_of_text_column() {
+    use arrow_array::{LargeStringArray, StringViewArray};
+    let cost = Decimal128Array::from(vec![Some(15), None])
+        .with_precision_and_scale(38, 1)
+        .unwrap();
+    let text = [Some("vm é"), None];
+    let dict = |t: &[Option<&'static str>]| -> ArrayRef {
+        Arc::new(t.iter().copied().collect::<DictionaryArray<Int32Type>>())
+    };
+    let kinds: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(text.to_vec())),
+        Arc::new(LargeStringArray::from(text.to_vec())),
+        Arc::new(StringViewArray::from(text.to_vec())),
+        dict(&text),
+    ];
+    let want_row0 = xxh3_64(b"\x012025-03-01\x1f\x011.5\x1f\x012.5\x1f\x01vm \xc3\xa9\x1f");
+    let want_row1 = xxh3_64(b"\x012025-03-02\x1f\x00\x1f\x010.1\x1f\x00\x1f");
+    for meter in kinds {
+        let kind = meter.data_type().clone();
+        let b = batch(vec![
+            (
+                "Date",
+                Arc::new(Date32Array::from(vec![days(2025, 3, 1), days(2025, 3, 2)])),
+            ),
+            ("Cost", Arc::new(cost.clone())),
+            ("Quantity", Arc::new(Float64Array::from(vec![2.5, 0.1]))),
+            ("MeterName", meter),
+        ]);
+        let p = decode_table_page(&b, 1, "1", None).unwrap();
+        let name = p.batch.column(index_of("meter_name")).as_string::<i32>();
+        assert_eq!(name.value(0), "vm é", "{kind}");
+        assert!(name.is_null(1), "{kind}");
+        assert_eq!(p.row_digests[0], want_row0, "{kind}");
+        assert_eq!(p.row_digests[1], want_row1, "{kind}");
+    }
+}

@@ -18,6 +18,7 @@ use parquet::file::metadata::ParquetStatisticsPolicy;
 
 use super::discover::LocatedPart;
 use super::manifest::{PartFormat, sniff};
+use super::root::Root;
 use crate::range_reader::StoreReader;
 use crate::source::csv_frame::{self, ByteStream, Compression};
 use crate::source::{PageFormat, PageStream, RawPage, SourceError};
@@ -38,11 +39,11 @@ const TABLE_PAGE_ROWS: usize = 4096;
 #[derive(Clone)]
 pub(crate) struct PartReader {
     /// The root's store.
-    pub store: Arc<dyn ObjectStore>,
+    store: Arc<dyn ObjectStore>,
     /// The root's prefix in it.
-    pub prefix: Path,
+    prefix: Path,
     /// The root's directory when it is local (read by plain file reads).
-    pub local_root: Option<std::path::PathBuf>,
+    local_root: Option<std::path::PathBuf>,
     /// The root's URL for messages (no credentials).
     pub shown: String,
 }
@@ -60,6 +61,17 @@ pub(crate) struct PartToRead {
 }
 
 impl PartReader {
+    /// The reader of `root`'s parts.
+    pub(crate) fn of(root: &Root) -> Self {
+        let opened = root.opened();
+        Self {
+            store: opened.store.clone(),
+            prefix: opened.prefix.clone(),
+            local_root: opened.local_root.clone(),
+            shown: opened.url.to_string(),
+        }
+    }
+
     fn path(&self, rel: &str) -> Path {
         Path::from_iter(self.prefix.parts().chain(Path::from(rel).parts()))
     }
@@ -286,7 +298,6 @@ mod tests {
 
     use super::*;
     use crate::location::Dest;
-    use crate::source::exports::root::Root;
 
     /// A one-part run of `name` (`bytes` long) in `format`.
     fn one_part_run(name: &str, bytes: u64, format: PartFormat) -> super::super::manifest::Run {
@@ -306,17 +317,6 @@ mod tests {
             }],
             rows: None,
             blob_count: None,
-        }
-    }
-
-    /// The part reader of a local root.
-    fn reader_of(root: &Root) -> PartReader {
-        let opened = root.opened();
-        PartReader {
-            store: opened.store.clone(),
-            prefix: opened.prefix.clone(),
-            local_root: opened.local_root.clone(),
-            shown: opened.url.to_string(),
         }
     }
 
@@ -362,7 +362,7 @@ mod tests {
             PartFormat::Parquet,
         );
         let located = root.list().await.unwrap().complete(&run).unwrap().remove(0);
-        let pages: Vec<RawPage> = reader_of(&root)
+        let pages: Vec<RawPage> = PartReader::of(&root)
             .pages(vec![PartToRead {
                 located,
                 blob: "part_0_0001.parquet".into(),
@@ -415,7 +415,7 @@ mod tests {
         let run = one_part_run("part_0_0001.csv", 23, PartFormat::Csv);
         let located = listing.complete(&run).unwrap();
         assert!(located[0].etag.is_some(), "the local store lists an ETag");
-        let reader = reader_of(&root);
+        let reader = PartReader::of(&root);
         let to_read = || {
             vec![PartToRead {
                 located: located[0].clone(),

@@ -111,8 +111,7 @@ impl ExportsSource {
             .into_iter()
             .map(|p| ((p.enrollment, p.month), p.outcome))
             .collect();
-        let asked: Vec<(i32, u32)> = s.months.clone();
-        for month in asked {
+        for &month in &s.months {
             if !picks.keys().any(|(_, m)| *m == month) {
                 problems.push(nothing_for(s, Some(month)));
             }
@@ -125,18 +124,12 @@ impl ExportsSource {
                 warn!(error = %p.error, "nothing to archive");
             }
         }
-        let opened = root.opened();
         Ok(Self {
             shown: root.url().to_string(),
             listing,
             picks,
             problems,
-            reader: PartReader {
-                store: opened.store.clone(),
-                prefix: opened.prefix.clone(),
-                local_root: opened.local_root.clone(),
-                shown: root.url().to_string(),
-            },
+            reader: PartReader::of(&root),
         })
     }
 
